@@ -1,0 +1,395 @@
+// The API benchmark: the production server (apps/web/dist/server.mjs) against a bare
+// node:http server, in one run. `bash scripts/bench.sh` builds first and runs this.
+// Two parts: the HTTP API (status poll, pairs/s, enqueue→matched) and the live socket
+// (message send→partner receive, pair made→matched push; across two instances on --pg).
+//
+//   node apps/bench/src/run.mjs [--pg] [--duration=<s>] [--quick] [--only=api|sockets] [--socket-duration=<s>]
+//
+// Writes bench/results/<ISO stamp>-<sqlite|postgresql>.json (…-quick.json for --quick,
+// …-api.json / …-sockets.json for --only).
+// Exits non-zero only when something crashes, never for a missed target.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient, createSessions } from './lib/client.mjs';
+import { createScratchDatabase, DEFAULT_ADMIN_URL } from './lib/postgres.mjs';
+import { startChild } from './lib/processes.mjs';
+import { evaluateTargets, formatReport, TARGETS } from './lib/report.mjs';
+import { partnerLatency, pairThroughput, pollStatus, seedStatusSessions } from './lib/scenarios.mjs';
+import { createSocketPool, fakePairs, makePairs, matchedPush, messageLatency, openChats } from './lib/sockets.mjs';
+import { round } from './lib/stats.mjs';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const ROOT = resolve(HERE, '../../..');
+const PORTAL_SERVER = join(ROOT, 'apps/web/dist/server.mjs');
+const BARE_SERVER = join(HERE, 'bare-server.mjs');
+
+const USAGE = `usage: node apps/bench/src/run.mjs [--pg] [--duration=<seconds>] [--quick] [--only=api|sockets]
+                                     [--socket-duration=<seconds>]
+  --pg              PostgreSQL instead of SQLite: a scratch database created through
+                    ${DEFAULT_ADMIN_URL} (BENCH_PG_ADMIN_URL overrides), dropped at the end;
+                    the socket scenarios then also run across two server instances
+  --duration=<s>    status-poll duration per server (default 10, or 2 with --quick)
+  --socket-duration=<s>
+                    socket message-rate duration per setup (default 10, or 3 with --quick)
+  --only=<part>     api: status poll, pairs/s and enqueue→matched only;
+                    sockets: the live-socket scenarios only (default: both)
+  --quick           tiny counts: a smoke run whose numbers mean nothing`;
+
+const PARTS = ['api', 'sockets'];
+
+class UsageError extends Error {}
+
+function parseArgs(argv) {
+  const args = { pg: false, quick: false, duration: undefined, socketDuration: undefined, only: undefined };
+  const seconds = (arg, flag) => {
+    const value = Number(arg.slice(flag.length + 1));
+    if (!(value > 0)) throw new UsageError(`${flag} wants a positive number of seconds: ${arg}`);
+    return value;
+  };
+  for (const arg of argv) {
+    if (arg === '--pg') args.pg = true;
+    else if (arg === '--quick') args.quick = true;
+    else if (arg.startsWith('--duration=')) args.duration = seconds(arg, '--duration');
+    else if (arg.startsWith('--socket-duration=')) args.socketDuration = seconds(arg, '--socket-duration');
+    else if (arg.startsWith('--only=')) {
+      args.only = arg.slice('--only='.length);
+      if (!PARTS.includes(args.only)) throw new UsageError(`--only wants one of ${PARTS.join(', ')}: ${arg}`);
+    } else if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new UsageError(`unknown argument ${arg}\n${USAGE}`);
+  }
+  return args;
+}
+
+function settingsFor(args) {
+  const quick = args.quick;
+  return {
+    quick,
+    connections: 50,
+    durationSec: args.duration ?? (quick ? 2 : 10),
+    warmupRequests: quick ? 500 : 5_000,
+    statusSessions: quick ? 200 : 2_000,
+    pairEnqueues: quick ? 400 : 10_000,
+    pairTags: ['music', 'games', 'books', 'films'],
+    partnerIterations: quick ? 100 : 5_000,
+    sessionCreateConcurrency: 50,
+    parts: args.only ? [args.only] : PARTS,
+    // Live sockets: `socketPairs` chats with both members' sockets open and joined.
+    socketPairs: quick ? 100 : 500,
+    socketOpenConcurrency: 50,
+    messageRate: 200,
+    messageDurationSec: args.socketDuration ?? (quick ? 3 : 10),
+    messageWarmupSec: quick ? 0.5 : 2,
+    lostAfterMs: 5_000,
+    pushIterations: quick ? 50 : 500,
+    pushRate: 50,
+    pushConcurrency: 10,
+  };
+}
+
+function gitInfo() {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return null;
+  }
+}
+
+function machineInfo() {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    loadAvgStart: os.loadavg().map((n) => round(n, 2)),
+  };
+}
+
+const log = (message) => process.stderr.write(`[bench] ${message}\n`);
+
+// Everything to undo, newest first; run on success, on error and on SIGINT/SIGTERM.
+const cleanups = [];
+const children = [];
+let cleaning;
+function cleanup() {
+  cleaning ??= (async () => {
+    while (cleanups.length > 0) {
+      const [what, fn] = cleanups.pop();
+      try {
+        await fn();
+      } catch (error) {
+        log(`cleanup (${what}) failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
+  process.once(signal, () => {
+    log(`${signal}: stopping servers`);
+    void cleanup().finally(() => process.exit(code));
+  });
+}
+// A synchronous last resort if the process exits any other way.
+process.once('exit', () => children.forEach((child) => child.killNow()));
+
+/** Status poll, pairs per second and enqueue→matched latency (HTTP only). */
+async function apiScenarios(settings, { bare, portal, client }) {
+  // Every session, before anything is timed.
+  const totalSessions = settings.statusSessions + settings.pairEnqueues + 2 * settings.partnerIterations;
+  log(`creating ${totalSessions} sessions`);
+  const created = await createSessions(client, totalSessions, settings.sessionCreateConcurrency);
+  const statusTokens = created.tokens.slice(0, settings.statusSessions);
+  const pairTokens = created.tokens.slice(settings.statusSessions, settings.statusSessions + settings.pairEnqueues);
+  const partnerTokens = created.tokens.slice(settings.statusSessions + settings.pairEnqueues);
+  const sessions = {
+    created: totalSessions,
+    elapsedSec: round(created.elapsedMs / 1000, 2),
+    perSec: round(totalSessions / (created.elapsedMs / 1000), 1),
+  };
+
+  // 1. Status poll.
+  log(`seeding ${statusTokens.length} status-poll sessions`);
+  const seeded = await seedStatusSessions(client, statusTokens, settings.connections);
+  if (Object.keys(seeded.seedFailures).length > 0) log(`seeding surprises: ${JSON.stringify(seeded.seedFailures)}`);
+  const pollOptions = { connections: settings.connections, duration: settings.durationSec };
+  const statusPoll = { sessions: statusTokens.length, seededStates: seeded.states, seedFailures: seeded.seedFailures };
+  for (const [name, server] of [
+    ['bare', bare],
+    ['portal', portal],
+  ]) {
+    log(`status poll: warm-up ${name} (${settings.warmupRequests} requests), then ${settings.durationSec} s`);
+    await pollStatus(server.url, statusTokens, { ...pollOptions, amount: settings.warmupRequests });
+    statusPoll[name] = await pollStatus(server.url, statusTokens, pollOptions);
+  }
+  statusPoll.ratio = round(statusPoll.portal.requestsPerSec / statusPoll.bare.requestsPerSec, 4);
+
+  // 2. Pairs per second.
+  log(`pairs: ${pairTokens.length} enqueues, ${settings.connections} concurrent`);
+  const pairs = await pairThroughput(client, pairTokens, {
+    concurrency: settings.connections,
+    tags: settings.pairTags,
+  });
+
+  // 3. Enqueue→matched latency with a partner waiting.
+  log(`partner waiting: ${settings.partnerIterations} pairs, ${settings.connections} concurrent`);
+  const partner = await partnerLatency(client, partnerTokens, {
+    concurrency: settings.connections,
+    iterations: settings.partnerIterations,
+  });
+
+  return { sessions, statusPoll, pairs, partner };
+}
+
+/**
+ * The live sockets: message latency with `socketPairs` chats open (the bare ws relay
+ * first, as the floor), then the matched push; on PostgreSQL both again with a second
+ * instance, each chat's two members on different instances.
+ */
+async function socketScenarios(settings, { bare, portal, client, database, serverEnv }) {
+  const pool = createSocketPool();
+  cleanups.push(['close sockets', () => pool.closeAll()]);
+  const postgres = database === 'postgresql';
+  const messageOptions = {
+    rate: settings.messageRate,
+    durationSec: settings.messageDurationSec,
+    warmupSec: settings.messageWarmupSec,
+    lostAfterMs: settings.lostAfterMs,
+  };
+  const concurrency = settings.socketOpenConcurrency;
+  const sockets = {};
+
+  // The floor: the same client, sockets and rate against a relay that does nothing else.
+  const bareClient = createClient(bare.url, { maxSockets: settings.connections });
+  cleanups.push(['close bare HTTP client', () => bareClient.close()]);
+  const bareSide = { url: bare.url, client: bareClient };
+  log(`sockets: bare ws relay, ${2 * settings.socketPairs} sockets`);
+  const bareChats = await openChats(
+    pool,
+    fakePairs(settings.socketPairs),
+    { a: bareSide, b: bareSide },
+    { concurrency },
+  );
+  log(`sockets: bare ws relay, ${settings.messageRate} msg/s for ${settings.messageDurationSec} s`);
+  sockets.bare = {
+    openSec: round(bareChats.elapsedMs / 1000, 2),
+    messages: await messageLatency(bareChats.chats, { ...messageOptions, watch: { cpu: { server: bare.pid } } }),
+  };
+  await pool.closeAll();
+
+  const one = { url: portal.url, client };
+  sockets.oneInstance = await portalSockets(
+    settings,
+    pool,
+    { a: one, b: one },
+    {
+      label: 'one instance',
+      prefixes: { pairs: 'wa', push: 'wp' },
+      watch: { cpu: { server: portal.pid }, postgres },
+    },
+  );
+
+  if (postgres) {
+    const second = await startChild(PORTAL_SERVER, serverEnv, { name: `Portal server 2 (${database})` });
+    children.push(second);
+    cleanups.push(['stop Portal server 2', () => second.stop()]);
+    const client2 = createClient(second.url, { maxSockets: settings.connections });
+    cleanups.push(['close HTTP client 2', () => client2.close()]);
+    log(`second Portal server ${second.url}`);
+    sockets.crossInstance = await portalSockets(
+      settings,
+      pool,
+      { a: one, b: { url: second.url, client: client2 } },
+      {
+        label: 'across two instances',
+        prefixes: { pairs: 'xa', push: 'xp' },
+        watch: { cpu: { server: portal.pid, server2: second.pid }, postgres },
+      },
+    );
+  }
+  return sockets;
+}
+
+/** Message latency and matched push against Portal, side A on `sides.a`, side B on `sides.b`. */
+async function portalSockets(settings, pool, sides, { label, prefixes, watch }) {
+  const chats = settings.socketPairs;
+  const pushes = settings.pushIterations;
+  const concurrency = settings.socketOpenConcurrency;
+  log(`sockets (${label}): ${2 * chats + 2 * pushes} sessions, ${chats} pairs`);
+  const created = await createSessions(sides.a.client, 2 * chats + 2 * pushes, settings.sessionCreateConcurrency);
+  const pairs = await makePairs({ a: sides.a.client, b: sides.b.client }, created.tokens.slice(0, 2 * chats), {
+    prefix: prefixes.pairs,
+    concurrency,
+  });
+  log(`sockets (${label}): opening and joining ${2 * chats} sockets`);
+  const opened = await openChats(pool, pairs, sides, { concurrency });
+  log(`sockets (${label}): ${settings.messageRate} msg/s for ${settings.messageDurationSec} s`);
+  const messages = await messageLatency(opened.chats, {
+    rate: settings.messageRate,
+    durationSec: settings.messageDurationSec,
+    warmupSec: settings.messageWarmupSec,
+    lostAfterMs: settings.lostAfterMs,
+    watch,
+  });
+  log(
+    `sockets (${label}): matched push, ${pushes} pairs at ${settings.pushRate}/s, ` +
+      `at most ${settings.pushConcurrency} at a time`,
+  );
+  const push = await matchedPush(pool, created.tokens.slice(2 * chats), {
+    a: sides.a,
+    b: sides.b,
+    iterations: pushes,
+    rate: settings.pushRate,
+    concurrency: settings.pushConcurrency,
+    prefix: prefixes.push,
+    timeoutMs: settings.lostAfterMs,
+    watch,
+  });
+  await pool.closeAll();
+  return { openSec: round(opened.elapsedMs / 1000, 2), messages, push };
+}
+
+async function main(args) {
+  const settings = settingsFor(args);
+  const database = args.pg ? 'postgresql' : 'sqlite';
+  const machine = machineInfo();
+  const started = new Date();
+
+  // The database.
+  let databaseUrl;
+  if (args.pg) {
+    const scratch = await createScratchDatabase(process.env.BENCH_PG_ADMIN_URL || DEFAULT_ADMIN_URL);
+    cleanups.push([`drop database ${scratch.name}`, () => scratch.drop()]);
+    machine.postgres = scratch.serverVersion;
+    databaseUrl = scratch.url;
+    log(`PostgreSQL database ${scratch.name}`);
+  } else {
+    const dir = mkdtempSync(join(os.tmpdir(), 'portal-bench-'));
+    cleanups.push([`remove ${dir}`, () => rmSync(dir, { recursive: true, force: true })]);
+    databaseUrl = `file:${join(dir, 'bench.db')}`;
+  }
+
+  // The servers.
+  const serverEnv = {
+    DATABASE_URL: databaseUrl,
+    PORTAL_API_ONLY: 'true',
+    LOG_LEVEL: 'info',
+    PG_POOL_SIZE: process.env.PG_POOL_SIZE ?? '20',
+    // Status-poll sessions must stay `searching` for the whole run.
+    MATCH_QUEUE_TTL_SECONDS: '3600',
+    SHUTDOWN_GRACE_SECONDS: '3',
+    // Every request comes from one IP and each session is polled often: keep any
+    // per-IP / per-session rate limits out of the way (ignored by builds without them).
+    RATE_LIMIT_PER_MINUTE: '1000000000',
+    RATE_LIMIT_SESSIONS_PER_MINUTE: '1000000000',
+  };
+  const bare = await startChild(BARE_SERVER, {}, { name: 'bare node:http server' });
+  children.push(bare);
+  cleanups.push(['stop bare server', () => bare.stop()]);
+  const portal = await startChild(PORTAL_SERVER, serverEnv, { name: `Portal server (${database})` });
+  children.push(portal);
+  cleanups.push(['stop Portal server', () => portal.stop()]);
+  log(`bare server ${bare.url}, Portal server ${portal.url} (${database})`);
+
+  const client = createClient(portal.url, { maxSockets: settings.connections });
+  cleanups.push(['close HTTP client', () => client.close()]);
+
+  const results = {};
+  if (settings.parts.includes('api')) Object.assign(results, await apiScenarios(settings, { bare, portal, client }));
+  if (settings.parts.includes('sockets'))
+    results.sockets = await socketScenarios(settings, { bare, portal, client, database, serverEnv });
+
+  machine.loadAvgEnd = os.loadavg().map((n) => round(n, 2));
+  const report = {
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    database,
+    git: gitInfo(),
+    machine,
+    settings: { ...settings, targets: TARGETS, serverEnv: { ...serverEnv, DATABASE_URL: undefined } },
+    results,
+    targets: evaluateTargets(results, database),
+  };
+
+  console.log(formatReport(report));
+  const dir = join(ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const stamp = started.toISOString().replace(/:/g, '-');
+  const only = settings.parts.length === 1 ? `-${settings.parts[0]}` : '';
+  const file = join(dir, `${stamp}-${database}${only}${settings.quick ? '-quick' : ''}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nResults: ${relative(ROOT, file)}`);
+}
+
+let args;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}
+
+let exitCode = 0;
+try {
+  await main(args);
+} catch (error) {
+  exitCode = 1;
+  log(`crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  for (const portal of children.filter((child) => child.name.startsWith('Portal')))
+    log(`${portal.name} log (tail):\n${portal.output().slice(-4000)}`);
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);

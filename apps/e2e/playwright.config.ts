@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defineConfig, devices, type PlaywrightTestConfig } from '@playwright/test';
+
+/**
+ * The real production server (apps/web/dist/server.mjs, built by turbo before this
+ * runs), once on a fresh SQLite file and once on a fresh PostgreSQL database,
+ * driven by Debian's Chromium: Playwright cannot download its own browsers here.
+ */
+const SQLITE_PORT = Number(process.env.E2E_PORT ?? 3199);
+const PG_PORT = SQLITE_PORT - 1;
+const SQLITE_DB = join(tmpdir(), `portal-e2e-${SQLITE_PORT}.db`);
+const PG_ADMIN = process.env.PG_TEST_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const PG_DB = `portal_e2e_${PG_PORT}`;
+const PG_URL = PG_ADMIN.replace(/\/[^/?]*(\?|$)/, `/${PG_DB}$1`);
+
+// Like the other suites: PostgreSQL is required under CI=true, skipped loudly otherwise.
+const pgUp = spawnSync('pg_isready', ['-d', PG_ADMIN, '-q']).status === 0;
+if (!pgUp && process.env.CI === 'true') throw new Error(`CI=true requires PostgreSQL at ${PG_ADMIN}`);
+if (!pgUp) console.warn(`\n!!! PostgreSQL at ${PG_ADMIN} is unreachable: the browser suite runs on SQLite only.\n`);
+
+const serverEnv = (databaseUrl: string, port: number) => ({
+  DATABASE_URL: databaseUrl,
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  NEXT_TELEMETRY_DISABLED: '1',
+  RATE_LIMIT_SESSIONS_PER_MINUTE: '100000',
+});
+
+const webServer: NonNullable<PlaywrightTestConfig['webServer']> = [
+  {
+    command: `rm -f ${SQLITE_DB} ${SQLITE_DB}-wal ${SQLITE_DB}-shm && exec node ../web/dist/server.mjs`,
+    url: `http://127.0.0.1:${SQLITE_PORT}/v1/portal/health`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: serverEnv(`file:${SQLITE_DB}`, SQLITE_PORT),
+  },
+];
+if (pgUp) {
+  // For teardown.ts, which drops the database after the run.
+  process.env.PORTAL_E2E_PG_DB = PG_DB;
+  process.env.PORTAL_E2E_PG_ADMIN = PG_ADMIN;
+  webServer.push({
+    command:
+      `psql "${PG_ADMIN}" -qc 'DROP DATABASE IF EXISTS ${PG_DB} WITH (FORCE)' -c 'CREATE DATABASE ${PG_DB}' ` +
+      `&& exec node ../web/dist/server.mjs`,
+    url: `http://127.0.0.1:${PG_PORT}/v1/portal/health`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: serverEnv(PG_URL, PG_PORT),
+  });
+}
+
+const chromium = {
+  ...devices['Desktop Chrome'],
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  },
+};
+
+export default defineConfig({
+  testDir: './tests',
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: Boolean(process.env.CI),
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : [['list']],
+  use: { trace: 'retain-on-failure', screenshot: 'only-on-failure' },
+  projects: [
+    { name: 'sqlite', use: { ...chromium, baseURL: `http://127.0.0.1:${SQLITE_PORT}` } },
+    ...(pgUp
+      ? [
+          {
+            name: 'postgresql',
+            use: { ...chromium, baseURL: `http://127.0.0.1:${PG_PORT}` },
+            testIgnore: /screenshots/,
+          },
+        ]
+      : []),
+  ],
+  webServer,
+  globalTeardown: './teardown.ts',
+});

@@ -1,0 +1,62 @@
+import AxeBuilder from '@axe-core/playwright';
+import { test as base, expect, type Browser, type Page } from '@playwright/test';
+
+/** Two people, each in a browser context of their own (own cookies, own socket). */
+export const test = base.extend<{ alice: Page; bob: Page }>({
+  alice: async ({ browser }, use) => use(await person(browser)),
+  bob: async ({ browser }, use) => use(await person(browser)),
+});
+export { expect };
+
+async function person(browser: Browser): Promise<Page> {
+  const context = await browser.newContext();
+  return context.newPage();
+}
+
+let counter = 0;
+/** A tag no other test uses, so tests never pair across each other. */
+export const uniqueTag = (base = 'tag') => `${base}${Date.now().toString(36).slice(-5)}${counter++}`.slice(0, 12);
+
+export async function pickInterests(page: Page, tags: string[]): Promise<void> {
+  await page.goto('/');
+  const input = page.getByLabel('Add an interest');
+  for (const tag of tags) {
+    await input.fill(tag);
+    await input.press('Enter');
+  }
+}
+
+export async function startSearch(page: Page, tags: string[]): Promise<void> {
+  await pickInterests(page, tags);
+  await page.getByRole('button', { name: 'Start' }).click();
+}
+
+/** Alice waits on a fresh tag, Bob joins it: both end up in the same chat. Returns the chat URL. */
+export async function matchPair(alice: Page, bob: Page, tag = uniqueTag()): Promise<string> {
+  await startSearch(alice, [tag]);
+  await expect(alice.getByTestId('searching')).toBeVisible();
+  await startSearch(bob, [tag]);
+  await expect(bob).toHaveURL(/\/chat\/[A-Za-z0-9_-]{22}$/);
+  await expect(alice).toHaveURL(bob.url());
+  await expectConnected(alice);
+  await expectConnected(bob);
+  return bob.url();
+}
+
+export async function expectConnected(page: Page): Promise<void> {
+  await expect(page.getByTestId('connection-state')).toHaveText(/connected/i);
+}
+
+export async function send(page: Page, text: string): Promise<void> {
+  await page.getByLabel('Message', { exact: true }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+}
+
+export const messages = (page: Page) => page.getByRole('log', { name: 'Messages' });
+
+/** No serious or critical accessibility violations on what the page shows now. */
+export async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+}

@@ -1,0 +1,37 @@
+import type { Metadata, Viewport } from 'next';
+import type { ReactNode } from 'react';
+import { SiteHeader } from './_components/site-header.tsx';
+import { Providers } from './providers.tsx';
+import './globals.css';
+
+export const metadata: Metadata = {
+  title: { default: 'Portal — talk to someone who likes what you like', template: '%s · Portal' },
+  description: 'Pick up to three interests and get paired with a stranger who shares one.',
+};
+
+export const viewport: Viewport = {
+  width: 'device-width',
+  initialScale: 1,
+  themeColor: [
+    { media: '(prefers-color-scheme: light)', color: '#f7f7f4' },
+    { media: '(prefers-color-scheme: dark)', color: '#14161a' },
+  ],
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body>
+        <a href="#main" className="skip-link">
+          Skip to content
+        </a>
+        <Providers>
+          <SiteHeader />
+          <main id="main" tabIndex={-1}>
+            {children}
+          </main>
+        </Providers>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,26 @@
+import { useEffect, useState } from 'react';
+
+const pad = (value: number): string => String(value).padStart(2, '0');
+
+/** 75 s → "01:15". */
+export function formatMinutes(totalMs: number): string {
+  const seconds = Math.max(0, Math.floor(totalMs / 1000));
+  return `${pad(Math.floor(seconds / 60))}:${pad(seconds % 60)}`;
+}
+
+/** 3 725 s → "01:02:05". */
+export function formatHours(totalMs: number): string {
+  const seconds = Math.max(0, Math.floor(totalMs / 1000));
+  return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor((seconds % 3600) / 60))}:${pad(seconds % 60)}`;
+}
+
+/** The current time, re-rendered every `intervalMs`; null before hydration so server and client agree. */
+export function useNow(intervalMs = 1000): number | null {
+  const [now, setNow] = useState<number | null>(null);
+  useEffect(() => {
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+const flag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((value) => value === 'true' || value === '1');
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * Every setting Portal reads, with its default. This is the only module that
+ * reads process.env; the README lists the same variables.
+ */
+export const ZEnv = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^(file:|postgres(ql)?:\/\/)/, 'use file:<path> (SQLite) or postgresql://… (PostgreSQL)')
+    .default('file:./data/portal.db'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  MATCH_QUEUE_TTL_SECONDS: positiveInt(60),
+  CHAT_TTL_HOURS: z.coerce.number().positive().default(24),
+  REAPER_INTERVAL_SECONDS: positiveInt(5),
+  PG_POOL_SIZE: positiveInt(10),
+  /** Comma-separated origins allowed on state-changing requests; empty = the request's own origin. */
+  PORTAL_ALLOWED_ORIGINS: z.string().default(''),
+  PORTAL_TRUST_PROXY: flag,
+  /** Serve only the API (no Next.js pages): for API-only deployments and the benchmark. */
+  PORTAL_API_ONLY: flag,
+  /** Requests per minute per session on operations that need one. */
+  RATE_LIMIT_PER_MINUTE: positiveInt(600),
+  /** New stranger sessions per minute per client IP. */
+  RATE_LIMIT_SESSIONS_PER_MINUTE: positiveInt(60),
+  /** Seconds between socket pings; a socket silent for two intervals is closed. */
+  SOCKET_PING_SECONDS: positiveInt(30),
+  SHUTDOWN_GRACE_SECONDS: positiveInt(10),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type TEnv = z.infer<typeof ZEnv>;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): TEnv {
+  const parsed = ZEnv.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+export function allowedOrigins(env: TEnv): string[] {
+  return env.PORTAL_ALLOWED_ORIGINS.split(',')
+    .map((origin) => origin.trim().toLowerCase().replace(/\/$/, ''))
+    .filter(Boolean);
+}

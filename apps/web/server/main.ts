@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readEnv } from './env.ts';
+import { startPortalServer, type Pages } from './portal-server.ts';
+
+/** The repository root: the bundled server runs from apps/web/dist, sources from apps/web/server. */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'pnpm-workspace.yaml'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the repository root (pnpm-workspace.yaml)');
+    dir = parent;
+  }
+  return dir;
+}
+
+async function main(): Promise<void> {
+  const env = readEnv();
+  const root = repoRoot();
+  const webDir = resolve(root, 'apps/web');
+  let pages: Pages | undefined;
+  if (!env.PORTAL_API_ONLY) {
+    const { default: next } = await import('next');
+    const app = next({ dev: false, dir: webDir, quiet: true });
+    await app.prepare();
+    const handle = app.getRequestHandler();
+    pages = { handle: (req, res) => handle(req, res), close: () => app.close() };
+  }
+  const portal = await startPortalServer({
+    env,
+    pages,
+    migrationsDir: (provider) => join(root, provider === 'sqlite' ? 'prisma/migrations' : 'prisma/postgres/migrations'),
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      portal.logger.info('shutting down', { signal });
+      portal.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          portal.logger.error('shutdown failed', { err: String(error) });
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'startup failed', err: String(error) })}\n`);
+  process.exit(1);
+});

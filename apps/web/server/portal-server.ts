@@ -1,0 +1,166 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  attachSocketServer,
+  buildOpenApiDocument,
+  createLimiters,
+  createRestHandler,
+  createTrpcHandler,
+  sendError,
+  toErrorBody,
+  TRPC_BASE_PATH,
+} from '@portal/api';
+import {
+  createCore,
+  createLocalBus,
+  createLogger,
+  createPostgresBus,
+  startReaper,
+  type Core,
+  type EventBus,
+  type Logger,
+} from '@portal/core';
+import { migrateDatabase, openDatabase } from '@portal/db';
+import { allowedOrigins, type TEnv } from './env.ts';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface Pages {
+  handle: Handler;
+  close(): Promise<void>;
+}
+
+export interface PortalServer {
+  server: Server;
+  core: Core;
+  logger: Logger;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface PortalServerOptions {
+  env: TEnv;
+  /** Migrations folder per provider (the bundled server is not where the sources are). */
+  migrationsDir?: (provider: 'sqlite' | 'postgresql') => string;
+  /** Serves everything that is not API: the Next.js app. */
+  pages?: Pages;
+}
+
+/**
+ * One process, one port: REST at /v1, tRPC at /api/trpc, the web app for the
+ * rest. The API never passes through Next's router (it costs ~1.2 ms a request).
+ */
+export async function startPortalServer(options: PortalServerOptions): Promise<PortalServer> {
+  const { env } = options;
+  const logger = createLogger(env.LOG_LEVEL);
+  const provider = env.DATABASE_URL.startsWith('file:') ? 'sqlite' : 'postgresql';
+  const applied = await migrateDatabase(env.DATABASE_URL, { migrationsDir: options.migrationsDir?.(provider) });
+  if (applied.length > 0) logger.info('migrations applied', { provider, applied });
+  const db = await openDatabase(env.DATABASE_URL, { poolSize: env.PG_POOL_SIZE });
+  let bus: EventBus = createLocalBus();
+  if (db.provider === 'postgresql') {
+    // Several instances may share this database: socket events cross them through LISTEN/NOTIFY.
+    bus = await createPostgresBus({
+      url: env.DATABASE_URL,
+      pool: db.pool,
+      loadMessage: (id) => core.chats.loadMessage(id), // only called once events flow, after `core` exists
+      onError: (error) => logger.warn('event bus', { err: String(error) }),
+    });
+  }
+  const core = createCore(db, {
+    bus,
+    config: { queueTtlMs: env.MATCH_QUEUE_TTL_SECONDS * 1000, chatTtlMs: env.CHAT_TTL_HOURS * 3_600_000 },
+  });
+  const http = {
+    core,
+    logger,
+    allowedOrigins: allowedOrigins(env),
+    trustProxy: env.PORTAL_TRUST_PROXY,
+    maxBodyBytes: 16 * 1024,
+    limiters: createLimiters({
+      perSession: env.RATE_LIMIT_PER_MINUTE,
+      newSessionsPerIp: env.RATE_LIMIT_SESSIONS_PER_MINUTE,
+    }),
+  };
+  const rest = createRestHandler(http);
+  const trpc = createTrpcHandler(http);
+  const openapi = JSON.stringify(buildOpenApiDocument());
+  const stopReaper = startReaper(core, env.REAPER_INTERVAL_SECONDS * 1000, (error) =>
+    logger.error('reaper failed', { err: String(error) }),
+  );
+
+  const route = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
+    const url = req.url ?? '/';
+    const path = url.split('?', 1)[0]!;
+    if (path.startsWith('/v1/')) {
+      if (path === '/v1/openapi.json' && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' });
+        res.end(openapi);
+        return;
+      }
+      if (path === '/v1/portal/metrics' && req.method === 'GET') return sendMetrics(core, res);
+      return rest(req, res);
+    }
+    if (path.startsWith(TRPC_BASE_PATH)) return trpc(req, res);
+    if (options.pages) return options.pages.handle(req, res);
+    sendError(res, { error: 'ERR_NOT_FOUND', message: 'No such resource.' });
+  };
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      if (res.statusCode >= 500) {
+        logger.warn('request', {
+          method: req.method,
+          url: req.url,
+          status: res.statusCode,
+          ms: performance.now() - started,
+        });
+      }
+    });
+    Promise.resolve()
+      .then(() => route(req, res))
+      .catch((error: unknown) => {
+        logger.error('unhandled request error', {
+          url: req.url,
+          err: error instanceof Error ? error.stack : String(error),
+        });
+        if (!res.headersSent) sendError(res, toErrorBody(error));
+        else res.destroy();
+      });
+  });
+  server.keepAliveTimeout = 65_000;
+  const sockets = attachSocketServer(server, { ...http, pingIntervalMs: env.SOCKET_PING_SECONDS * 1000 });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(env.PORT, env.HOST, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${address.port}`;
+  logger.info('listening', { url, provider, pages: Boolean(options.pages) });
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      stopReaper();
+      await sockets.close();
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), env.SHUTDOWN_GRACE_SECONDS * 1000);
+      await drained;
+      clearTimeout(grace);
+      await options.pages?.close();
+      await bus.close();
+      await db.close();
+      logger.info('stopped');
+    })());
+
+  return { server, core, logger, url, close };
+}
+
+async function sendMetrics(core: Core, res: ServerResponse): Promise<void> {
+  const text = await core.metrics.registry.metrics();
+  res.writeHead(200, { 'content-type': core.metrics.registry.contentType, 'cache-control': 'no-store' });
+  res.end(text);
+}

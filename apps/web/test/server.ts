@@ -1,0 +1,115 @@
+// Starts the production server (dist/server.mjs, built by `turbo run build`) as a
+// child process on a free port, and speaks raw HTTP to it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { expect } from 'vitest';
+import { fileURLToPath } from 'node:url';
+
+const SERVER = fileURLToPath(new URL('../dist/server.mjs', import.meta.url));
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startServer(env: Record<string, string>): Promise<RunningServer> {
+  if (!existsSync(SERVER)) throw new Error(`${SERVER} is missing: run the build first (npm test does)`);
+  const child = spawn(process.execPath, [SERVER], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NEXT_TELEMETRY_DISABLED: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const onData = () => {
+      const match = /"msg":"listening","url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(log);
+      if (match) resolve(Number(match[1]));
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${log}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    child,
+    output: () => log,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill(signal);
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    },
+  };
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test assertions inspect arbitrary bodies
+}
+
+export interface RequestOptions {
+  method?: string;
+  cookie?: string | null;
+  headers?: Record<string, string>;
+  /** An object is sent as JSON; a string or Buffer is sent as is. */
+  body?: unknown;
+}
+
+export function request(base: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.cookie) headers.cookie = `psession=${options.cookie}`;
+  let payload: Buffer | undefined;
+  if (options.body !== undefined) {
+    if (typeof options.body === 'string' || Buffer.isBuffer(options.body)) payload = Buffer.from(options.body);
+    else {
+      payload = Buffer.from(JSON.stringify(options.body));
+      headers['content-type'] ??= 'application/json';
+    }
+    headers['content-length'] = String(payload.length);
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}${path}`, { method: options.method ?? 'GET', headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** A person with a cookie jar of one cookie. */
+export async function newStranger(base: string): Promise<string> {
+  const reply = await request(base, '/v1/portal/session', { method: 'POST' });
+  const cookie = String(reply.headers['set-cookie'] ?? '');
+  const token = /psession=([^;]+)/.exec(cookie)?.[1];
+  if (reply.status !== 201 || !token) throw new Error(`no session: ${reply.status} ${reply.text}`);
+  return token;
+}
+
+/** The documented error: exactly `{error, message}`, the right status, no stack trace. */
+export function expectError(reply: Reply, status: number, code: string): void {
+  expect({ status: reply.status, body: reply.json }).toEqual({
+    status,
+    body: { error: code, message: expect.any(String) },
+  });
+  expect(Object.keys(reply.json as object)).toEqual(['error', 'message']);
+  expect(reply.text).not.toMatch(/\bat .*\.(m?js|ts):\d+/);
+}

@@ -1,0 +1,16 @@
+import type { Core } from '@portal/core';
+import type { Limiters } from './rate-limit.ts';
+
+/** What every procedure sees. Transports build it; tests build it by hand for createCaller. */
+export interface Context {
+  core: Core;
+  /** Where the request came from (rate limits key on it before there is a session). */
+  clientIp: string;
+  limiters: Limiters;
+  /** The psession cookie's value, if any. */
+  token: string | null;
+  /** Sets the psession cookie on the response (the REST and tRPC adapters write the header). */
+  setSessionToken(token: string): void;
+  /** A success status other than 200 for REST (e.g. 201 Created); tRPC ignores it. */
+  setStatus(status: number): void;
+}

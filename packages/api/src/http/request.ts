@@ -1,0 +1,75 @@
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { AppError } from '@portal/contracts';
+import type { HttpOptions } from './options.ts';
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function isHttps(req: IncomingMessage, options: Pick<HttpOptions, 'trustProxy'>): boolean {
+  if ((req.socket as TLSSocket).encrypted) return true;
+  return (
+    options.trustProxy &&
+    String(req.headers['x-forwarded-proto'] ?? '')
+      .split(',')[0]
+      ?.trim() === 'https'
+  );
+}
+
+/** The client's address; behind a trusted proxy, the first X-Forwarded-For hop. */
+export function clientIp(req: IncomingMessage, options: Pick<HttpOptions, 'trustProxy'>): string {
+  const forwarded = options.trustProxy ? req.headers['x-forwarded-for'] : undefined;
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return first || req.socket.remoteAddress || 'unknown';
+}
+
+function ownOrigin(req: IncomingMessage, options: Pick<HttpOptions, 'trustProxy'>): string {
+  const forwardedHost = options.trustProxy ? req.headers['x-forwarded-host'] : undefined;
+  const host = (Array.isArray(forwardedHost) ? forwardedHost[0] : forwardedHost) ?? req.headers.host ?? '';
+  return `${isHttps(req, options) ? 'https' : 'http'}://${host}`;
+}
+
+/**
+ * CSRF: a state-changing request that names an Origin must name ours (same
+ * scheme, host and port) or one configured; `Origin: null` is foreign.
+ */
+export function checkOrigin(req: IncomingMessage, options: Pick<HttpOptions, 'trustProxy' | 'allowedOrigins'>): void {
+  if (!STATE_CHANGING.has(req.method ?? '')) return;
+  if (!originAllowed(req, options)) throw new AppError('ERR_BAD_ORIGIN');
+}
+
+/** No Origin header (a non-browser client), or one of ours. */
+export function originAllowed(
+  req: IncomingMessage,
+  options: Pick<HttpOptions, 'trustProxy' | 'allowedOrigins'>,
+): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  const allowed = options.allowedOrigins.length > 0 ? options.allowedOrigins : [ownOrigin(req, options)];
+  return allowed.includes(origin.toLowerCase());
+}
+
+export function isJson(req: IncomingMessage): boolean {
+  const type = req.headers['content-type'];
+  if (!type) return false;
+  const essence = type.split(';')[0]!.trim().toLowerCase();
+  return essence === 'application/json' || (essence.startsWith('application/') && essence.endsWith('+json'));
+}
+
+/**
+ * Reads the body whole, up to `limit` bytes: 413 past it, 415 for a non-empty
+ * body that is not JSON. Returns '' when there is no body.
+ */
+export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new AppError('ERR_PAYLOAD_TOO_LARGE');
+  if (declared === 0 && req.headers['transfer-encoding'] === undefined) return '';
+  if (!isJson(req)) throw new AppError('ERR_UNSUPPORTED_MEDIA_TYPE');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new AppError('ERR_PAYLOAD_TOO_LARGE');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,99 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createOpenApiNodeHttpHandler } from 'trpc-to-openapi';
+import type { TErrorBody } from '@portal/contracts';
+import type { Context } from '../context.ts';
+import { retryAfterOf, statusOf, toErrorBody } from '../errors.ts';
+import { appRouter } from '../router.ts';
+import { sessionCookie, readSessionCookie } from './cookies.ts';
+import type { HttpOptions } from './options.ts';
+import { checkOrigin, clientIp, isHttps, readBody } from './request.ts';
+import { sendError } from './respond.ts';
+
+/** Makes validation fail after authentication: malformed JSON is a 400, but 401 comes first. */
+const MALFORMED = { '(body is not a JSON object)': true };
+
+type RestRequest = IncomingMessage & { body?: unknown };
+
+/**
+ * REST at /v1/... through trpc-to-openapi. Around it: the transport checks
+ * (origin, 415, 413, JSON parsing), and error bodies cut to `{error, message}`
+ * with the status of the one error table.
+ */
+export function createRestHandler(options: HttpOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const errors = new WeakMap<IncomingMessage, TErrorBody>();
+  const statuses = new WeakMap<Context, number>();
+  const handler = createOpenApiNodeHttpHandler({
+    router: appRouter,
+    createContext: ({ req, res }): Context => {
+      const ctx: Context = {
+        core: options.core,
+        clientIp: clientIp(req, options),
+        limiters: options.limiters,
+        token: readSessionCookie(req),
+        setSessionToken: (token) => res.setHeader('set-cookie', sessionCookie(token, isHttps(req, options))),
+        setStatus: (code) => statuses.set(ctx, code),
+      };
+      return ctx;
+    },
+    responseMeta: ({ ctx, errors: failures }) => {
+      const headers: Record<string, string> = { 'cache-control': 'no-store' };
+      const failure = failures[0];
+      if (failure) {
+        const retryAfter = retryAfterOf(failure);
+        if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
+        return { status: statusOf(toErrorBody(failure)), headers };
+      }
+      return { status: (ctx && statuses.get(ctx)) ?? 200, headers };
+    },
+    onError: ({ error, req }) => {
+      const body =
+        (req as RestRequest).body === MALFORMED && error.code === 'BAD_REQUEST'
+          ? { error: 'ERR_BAD_REQUEST' as const, message: 'The body must be a JSON object.' }
+          : toErrorBody(error);
+      errors.set(req, body);
+      if (body.error === 'ERR_INTERNAL') options.logger.error('request failed', { url: req.url, err: describe(error) });
+    },
+  });
+
+  return async (req, res) => {
+    try {
+      checkOrigin(req, options);
+      await attachBody(req, options.maxBodyBytes);
+    } catch (error) {
+      sendError(res, toErrorBody(error));
+      return;
+    }
+    const end = res.end.bind(res);
+    // trpc-to-openapi writes `{...shape, message, code, issues}`; SPEC §6 wants exactly `{error, message}`.
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+      const body = errors.get(req);
+      return body ? end(JSON.stringify(body)) : end(chunk as string, ...(rest as []));
+    }) as typeof res.end;
+    await handler(req, res);
+  };
+}
+
+async function attachBody(req: RestRequest, limit: number): Promise<void> {
+  const text = await readBody(req, limit);
+  if (req.method === 'GET' || req.method === 'DELETE' || req.method === 'HEAD') return;
+  // trpc-to-openapi reads `req.body` when present and insists on a JSON content type,
+  // even for a POST that carries nothing: an empty body is `{}`.
+  req.headers['content-type'] = 'application/json';
+  if (text.trim() === '') {
+    req.body = {};
+    return;
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    req.body = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : MALFORMED;
+  } catch {
+    req.body = MALFORMED;
+  }
+}
+
+function describe(error: unknown): Record<string, unknown> {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  return cause instanceof Error
+    ? { name: cause.name, message: cause.message, stack: cause.stack }
+    : { value: String(cause) };
+}

@@ -1,0 +1,42 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import type { Context } from '../context.ts';
+import { toErrorBody } from '../errors.ts';
+import { appRouter } from '../router.ts';
+import { readSessionCookie, sessionCookie } from './cookies.ts';
+import type { HttpOptions } from './options.ts';
+import { checkOrigin, clientIp, isHttps } from './request.ts';
+import { sendError } from './respond.ts';
+
+export const TRPC_BASE_PATH = '/api/trpc/';
+
+/** tRPC's own protocol at /api/trpc, for the web app; errors carry `data.appCode`. */
+export function createTrpcHandler(options: HttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const handler = createHTTPHandler({
+    router: appRouter,
+    basePath: TRPC_BASE_PATH,
+    maxBodySize: options.maxBodyBytes,
+    createContext: ({ req, res }): Context => ({
+      core: options.core,
+      clientIp: clientIp(req, options),
+      limiters: options.limiters,
+      token: readSessionCookie(req),
+      setSessionToken: (token) => res.setHeader('set-cookie', sessionCookie(token, isHttps(req, options))),
+      setStatus: () => undefined,
+    }),
+    onError: ({ error, path }) => {
+      if (toErrorBody(error).error === 'ERR_INTERNAL') {
+        options.logger.error('trpc call failed', { path, err: error.cause?.message ?? error.message });
+      }
+    },
+  });
+  return (req, res) => {
+    try {
+      checkOrigin(req, options);
+    } catch (error) {
+      sendError(res, toErrorBody(error));
+      return;
+    }
+    handler(req, res);
+  };
+}

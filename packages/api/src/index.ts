@@ -1,0 +1,10 @@
+export { appRouter, createCaller, type AppRouter } from './router.ts';
+export type { Context } from './context.ts';
+export { toErrorBody } from './errors.ts';
+export { buildOpenApiDocument } from './openapi.ts';
+export { createRestHandler } from './http/rest.ts';
+export { createTrpcHandler, TRPC_BASE_PATH } from './http/trpc.ts';
+export { sendError } from './http/respond.ts';
+export type { HttpOptions } from './http/options.ts';
+export { createLimiters, RateLimiter, UNLIMITED, type Limiters, type RateLimits } from './rate-limit.ts';
+export { attachSocketServer, type SocketOptions } from './socket/server.ts';

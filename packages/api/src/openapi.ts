@@ -1,0 +1,202 @@
+import { generateOpenApiDocument } from 'trpc-to-openapi';
+import { ERROR_CODES, ERRORS, type TErrorCode } from '@portal/contracts';
+import { appRouter } from './router.ts';
+import type { PortalMeta } from './trpc.ts';
+
+type Json = Record<string, unknown>;
+type Operation = Json & { responses: Record<string, Json>; security?: unknown; requestBody?: unknown };
+
+const DESCRIPTION = `Portal pairs people into one-to-one text chats by shared interests.
+
+Authentication is the \`psession\` cookie: \`POST /v1/portal/session\` sets it. Every error body is exactly
+\`{ "error": "ERR_...", "message": "..." }\`. Before a request reaches an operation, the transport checks it:
+a state-changing request with a foreign \`Origin\` is 403 \`ERR_BAD_ORIGIN\`, a body that is not
+\`application/json\` is 415, a body over 16 KiB is 413, an unknown path is 404 \`ERR_NOT_FOUND\`. From there, on
+every operation that needs a session, 401 comes before any other check. Inputs are strict: unknown fields and
+unknown query parameters are 400 \`ERR_BAD_REQUEST\`. A POST without input accepts an empty body or \`{}\`.`;
+
+const SOCKET_DESCRIPTION = `Upgrade with the \`psession\` cookie (and, from a browser, our own Origin). JSON text frames,
+validated by the same zod schemas the web app uses (\`ZClientEvent\`, \`ZServerEvent\` in @portal/contracts).
+
+Client → server: \`{"type":"join","token","after"?}\` (start receiving a chat; \`after\` = last message id you have,
+to receive everything since), \`{"type":"message","token","text"}\`, \`{"type":"typing","token"}\`,
+\`{"type":"leave","token"}\`.
+
+Server → client: \`joined\` (the chat, recent or missed messages, \`partner_online\`), \`message\` (\`from\`:
+"me" | "partner"; your own messages come back too), \`typing\`, \`partner_joined\`, \`partner_left\` (the partner's
+last socket left the chat), \`ended\` (\`reason\` "ended" | "expired", \`by\` "me" | "partner"), \`matched\` (pushed when a
+search of this session is matched), and \`error\` (\`{error, message, token?}\` with the REST codes; the socket stays open).
+A message sent over REST reaches the socket and the other way round. The server pings every 30 s and closes a socket that
+missed a ping.`;
+
+/** Errors every operation of a kind can return, besides those its procedure declares. */
+function implicitErrors(method: string, isProtected: boolean): TErrorCode[] {
+  const codes: TErrorCode[] = ['ERR_BAD_REQUEST', 'ERR_INTERNAL'];
+  if (isProtected) codes.push('ERR_UNAUTHENTICATED', 'ERR_RATE_LIMITED');
+  if (method !== 'get') codes.push('ERR_BAD_ORIGIN');
+  if (method === 'post' || method === 'put' || method === 'patch')
+    codes.push('ERR_PAYLOAD_TOO_LARGE', 'ERR_UNSUPPORTED_MEDIA_TYPE');
+  return codes;
+}
+
+function errorResponses(codes: TErrorCode[]): Record<string, Json> {
+  const byStatus = new Map<number, TErrorCode[]>();
+  for (const code of new Set(codes)) {
+    const status = ERRORS[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: Record<string, Json> = {};
+  for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
+    responses[String(status)] = {
+      description: list.map((code) => `\`${code}\`: ${ERRORS[code].message}`).join(' / '),
+      content: {
+        'application/json': {
+          schema: { allOf: [{ $ref: '#/components/schemas/Error' }, { properties: { error: { enum: list } } }] },
+        },
+      },
+    };
+  }
+  return responses;
+}
+
+function metaByOperation(): Map<string, PortalMeta> {
+  const map = new Map<string, PortalMeta>();
+  for (const procedure of Object.values(appRouter._def.procedures)) {
+    const meta = (procedure as unknown as { _def: { meta?: PortalMeta } })._def.meta;
+    if (meta?.openapi) map.set(`${meta.openapi.method.toLowerCase()} ${meta.openapi.path}`, meta);
+  }
+  return map;
+}
+
+/**
+ * The document trpc-to-openapi generates from the router, corrected to tell the
+ * truth: cookie auth instead of a bearer header, the `{error, message}` error
+ * body, every status each path can answer with, and the non-tRPC paths.
+ */
+export function buildOpenApiDocument(version = '1.0.0'): Json {
+  const doc = generateOpenApiDocument(appRouter, {
+    title: 'Portal API',
+    version,
+    baseUrl: '/',
+    description: DESCRIPTION,
+  }) as unknown as Json & { paths: Record<string, Record<string, Operation>>; components?: Json };
+  const metas = metaByOperation();
+
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      const meta = metas.get(`${method} ${path}`);
+      const isProtected = meta?.openapi?.protect !== false;
+      const success = Object.entries(operation.responses).filter(([status]) => Number(status) < 400);
+      operation.responses = {
+        ...Object.fromEntries(success),
+        ...errorResponses([...implicitErrors(method, isProtected), ...(meta?.errors ?? [])]),
+      };
+      if (isProtected) operation.security = [{ psession: [] }];
+      else delete operation.security;
+    }
+  }
+  decorateSpecialCases(doc.paths);
+  addOperationalPaths(doc.paths);
+
+  doc.components = {
+    ...doc.components,
+    securitySchemes: {
+      psession: {
+        type: 'apiKey',
+        in: 'cookie',
+        name: 'psession',
+        description: 'Opaque 256-bit session token set by POST /v1/portal/session (HttpOnly, SameSite=Lax).',
+      },
+    },
+    schemas: {
+      // trpc-to-openapi's own error schemas (`{message, code, issues}`) describe a body we never send.
+      ...Object.fromEntries(
+        Object.entries((doc.components?.schemas as Json | undefined) ?? {}).filter(
+          ([name]) => !name.startsWith('error.'),
+        ),
+      ),
+      Error: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['error', 'message'],
+        properties: {
+          error: { type: 'string', enum: ERROR_CODES },
+          message: { type: 'string', description: 'A human sentence; do not parse it.' },
+        },
+      },
+    },
+  };
+  return doc;
+}
+
+function decorateSpecialCases(paths: Record<string, Record<string, Operation>>): void {
+  const create = paths['/v1/portal/session']?.post;
+  if (create) {
+    const ok = create.responses['200'];
+    create.responses['201'] = {
+      ...ok,
+      description: 'A new stranger session; the cookie is set.',
+      headers: {
+        'Set-Cookie': { schema: { type: 'string' }, description: 'psession=...; Path=/; HttpOnly; SameSite=Lax' },
+      },
+    };
+    if (ok) ok.description = 'The session the cookie already names.';
+  }
+  const health = paths['/v1/portal/health']?.get;
+  if (health?.responses['200']) {
+    health.responses['503'] = { ...health.responses['200'], description: 'The database is unreachable.' };
+  }
+  const enqueue = paths['/v1/portal/match']?.post;
+  const body = (enqueue?.requestBody as { content?: Record<string, { schema?: Json }> } | undefined)?.content?.[
+    'application/json'
+  ];
+  const interests = (body?.schema?.properties as Record<string, Json> | undefined)?.interests;
+  if (interests) {
+    // The wire schema accepts any item so that a bad tag is ERR_MATCH_UNSUPPORTED_INTEREST, not a generic 400.
+    interests.items = { type: 'string', pattern: '^[a-z0-9]{3,12}$' };
+    interests.minItems = 1;
+    interests.description = 'One to three tags; repeats count once.';
+    interests.example = ['gaming', 'music'];
+  }
+}
+
+function addOperationalPaths(paths: Record<string, Record<string, Operation>>): void {
+  paths['/v1/portal/metrics'] = {
+    get: {
+      operationId: 'metrics',
+      tags: ['operations'],
+      summary: 'Prometheus metrics',
+      description:
+        'Queue depth per tag, matches made, time-to-match histogram, active chats, open sockets, process metrics.',
+      responses: {
+        '200': {
+          description: 'Prometheus text exposition format',
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
+      },
+    },
+  };
+  paths['/v1/portal/socket'] = {
+    get: {
+      operationId: 'socket',
+      tags: ['chats'],
+      summary: 'Live chat WebSocket',
+      description: SOCKET_DESCRIPTION,
+      security: [{ psession: [] }],
+      responses: {
+        '101': { description: 'Switching protocols: the socket is open.' },
+        ...errorResponses(['ERR_UNAUTHENTICATED', 'ERR_BAD_ORIGIN']),
+      },
+    },
+  };
+  paths['/v1/openapi.json'] = {
+    get: {
+      operationId: 'openapi',
+      tags: ['operations'],
+      summary: 'This document',
+      responses: {
+        '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } },
+      },
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import { chatRouter } from './routers/chat/index.ts';
+import { matchRouter } from './routers/match/index.ts';
+import { sessionRouter } from './routers/session/index.ts';
+import { getHealth } from './routers/system/get-health.ts';
+import { createCallerFactory, router } from './trpc.ts';
+
+export const appRouter = router({
+  session: sessionRouter,
+  match: matchRouter,
+  chat: chatRouter,
+  system: router({ health: getHealth }),
+});
+
+export type AppRouter = typeof appRouter;
+
+export const createCaller = createCallerFactory(appRouter);

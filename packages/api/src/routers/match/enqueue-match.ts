@@ -1,0 +1,32 @@
+import { ZEnqueueInput, ZMatchState } from '@portal/contracts';
+import { authedProcedure } from '../../trpc.ts';
+
+export const enqueueMatch = authedProcedure
+  .meta({
+    errors: [
+      'ERR_STRANGER_BLOCKED',
+      'ERR_ACCOUNT_SUSPENDED',
+      'ERR_MATCH_UNSUPPORTED_INTEREST',
+      'ERR_MATCH_ALREADY_SEARCHING',
+      'ERR_MATCH_SLOT_LIMIT',
+    ],
+    openapi: {
+      method: 'POST',
+      path: '/v1/portal/match',
+      tags: ['match'],
+      summary: 'Join the matchmaking queue',
+      description: [
+        'Queues the caller on 1–3 interest tags (`^[a-z0-9]{3,12}$`; repeats count once). If a compatible person is',
+        'already waiting on any shared tag, the longest-waiting one becomes the partner at once and the answer is',
+        '`matched` with the chat token; otherwise `searching` with `expires_at`, the queue deadline.',
+        'Re-posting the same set while searching refreshes the deadline (and looks for a partner again).',
+        "`matched_interest` is the first of the caller's tags that the partner shares; `common_interests` lists",
+        "every shared tag in the caller's order.",
+        'Checks, in order: 401 no session, 403 blocked or suspended, 400 invalid tags, 409 already searching with',
+        'other tags, 409 active-chat limit (free 1, premium 3).',
+      ].join(' '),
+    },
+  })
+  .input(ZEnqueueInput.strict())
+  .output(ZMatchState)
+  .mutation(({ ctx, input }) => ctx.core.matching.enqueue(ctx.principal, input.interests));

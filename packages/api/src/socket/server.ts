@@ -1,0 +1,284 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import {
+  AppError,
+  ERRORS,
+  SOCKET_PATH,
+  ZClientEvent,
+  type TClientEvent,
+  type TErrorBody,
+  type TServerEvent,
+} from '@portal/contracts';
+import { toMessage, type PortalEvent, type Principal } from '@portal/core';
+import { toErrorBody } from '../errors.ts';
+import { readSessionCookie } from '../http/cookies.ts';
+import type { HttpOptions } from '../http/options.ts';
+import { originAllowed } from '../http/request.ts';
+
+export interface SocketOptions extends HttpOptions {
+  /** How often to ping; a socket that has not answered the previous ping is closed. */
+  pingIntervalMs: number;
+}
+
+interface Connection {
+  ws: WebSocket;
+  principal: Principal;
+  /** Joined chats: token → the partner's person key. */
+  chats: Map<string, string>;
+  /** Events for chats whose `joined` is not sent yet: they follow it, minus what it already holds. */
+  pending: Map<string, TServerEvent[]>;
+  /** Frames are handled one after another, in the order they came. */
+  queue: Promise<void>;
+  alive: boolean;
+}
+
+const textOf = (data: RawData): string =>
+  (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
+
+/** A client that cannot keep up loses its socket rather than the server's memory. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+/**
+ * The live socket at /v1/portal/socket: cookie-authenticated, same-origin,
+ * JSON events validated by the shared zod schemas. Chats and matches travel on
+ * the core's event bus, so a message sent over REST, or on another instance,
+ * reaches these sockets too.
+ */
+export function attachSocketServer(server: Server, options: SocketOptions): { close(): Promise<void> } {
+  const { core, logger } = options;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes });
+  const rooms = new Map<string, Set<Connection>>();
+  const bySession = new Map<string, Set<Connection>>();
+  /** Sockets per person per chat, over every instance (kept from presence events). */
+  const presence = new Map<string, Map<string, number>>();
+
+  const send = (conn: Connection, event: TServerEvent) => {
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    const token = event.type === 'joined' || event.type === 'matched' ? undefined : event.token;
+    const held = token === undefined ? undefined : conn.pending.get(token);
+    if (held) {
+      held.push(event);
+      return;
+    }
+    if (conn.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      conn.ws.terminate();
+      return;
+    }
+    conn.ws.send(JSON.stringify(event));
+  };
+  const sendError = (conn: Connection, body: TErrorBody, token?: string) =>
+    send(conn, { type: 'error', error: body.error, message: body.message, ...(token ? { token } : {}) });
+
+  const online = (token: string, person: string) => (presence.get(token)?.get(person) ?? 0) > 0;
+
+  function onBusEvent(event: PortalEvent): void {
+    if (event.type === 'matched') {
+      for (const conn of bySession.get(event.session) ?? []) send(conn, { type: 'matched', match: event.match });
+      return;
+    }
+    const room = rooms.get(event.chat);
+    if (event.type === 'presence') {
+      const people = presence.get(event.chat) ?? new Map<string, number>();
+      const before = people.get(event.person) ?? 0;
+      const after = Math.max(0, before + event.delta);
+      if (after === 0) people.delete(event.person);
+      else people.set(event.person, after);
+      if (people.size === 0) presence.delete(event.chat);
+      else presence.set(event.chat, people);
+      if ((before === 0) === (after === 0)) return;
+      const type = after > 0 ? 'partner_joined' : 'partner_left';
+      for (const conn of room ?? [])
+        if (conn.principal.personKey !== event.person) send(conn, { type, token: event.chat });
+      return;
+    }
+    for (const conn of room ?? []) {
+      const me = conn.principal.personKey;
+      if (event.type === 'message')
+        send(conn, { type: 'message', token: event.chat, message: toMessage(event.message, me) });
+      else if (event.type === 'typing' && event.sender !== me) send(conn, { type: 'typing', token: event.chat });
+      else if (event.type === 'ended') {
+        const by = event.by === null ? {} : { by: event.by === me ? ('me' as const) : ('partner' as const) };
+        send(conn, { type: 'ended', token: event.chat, reason: event.reason, ...by });
+      }
+    }
+  }
+  const unsubscribe = core.bus.subscribe(onBusEvent);
+
+  function enter(conn: Connection, token: string, partner: string): boolean {
+    const first = !conn.chats.has(token);
+    conn.chats.set(token, partner);
+    const room = rooms.get(token) ?? new Set<Connection>();
+    room.add(conn);
+    rooms.set(token, room);
+    return first;
+  }
+
+  function exit(conn: Connection, token: string): void {
+    if (!conn.chats.delete(token)) return;
+    const room = rooms.get(token);
+    room?.delete(conn);
+    if (room?.size === 0) rooms.delete(token);
+    void core.bus.publish({ type: 'presence', chat: token, person: conn.principal.personKey, delta: -1 }).catch(fail);
+  }
+
+  const fail = (error: unknown) => logger.error('socket event failed', { err: String(error) });
+
+  async function handle(conn: Connection, event: TClientEvent): Promise<void> {
+    const { principal } = conn;
+    switch (event.type) {
+      case 'join': {
+        const { token } = event;
+        const chat = await core.chats.view(principal, token);
+        if (conn.ws.readyState !== conn.ws.OPEN) return;
+        // In the room before reading the history, so that no message falls between
+        // the two; what arrives meanwhile is held and sent after `joined`.
+        const held: TServerEvent[] = [];
+        conn.pending.set(token, held);
+        const first = enter(conn, token, chat.partner);
+        try {
+          if (first) await core.bus.publish({ type: 'presence', chat: token, person: principal.personKey, delta: 1 });
+          const detail = await core.chats.detail(chat, event.after === undefined ? {} : { after: event.after });
+          const { messages, has_more, ...summary } = detail;
+          send(conn, { type: 'joined', token, chat: summary, messages, partner_online: online(token, chat.partner) });
+          conn.pending.delete(token);
+          const seen = new Set(messages.map((m) => m.id));
+          for (const later of held) if (later.type !== 'message' || !seen.has(later.message.id)) send(conn, later);
+        } finally {
+          conn.pending.delete(token);
+        }
+        return;
+      }
+      case 'message':
+        await core.chats.send(principal, event.token, event.text, event.client_id);
+        return;
+      case 'typing':
+        await core.chats.typing(principal, event.token);
+        return;
+      case 'leave':
+        exit(conn, event.token);
+        return;
+    }
+  }
+
+  function onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
+    let token: string | undefined;
+    try {
+      if (isBinary) throw new AppError('ERR_BAD_REQUEST', 'Send JSON text frames.');
+      let raw: unknown;
+      try {
+        raw = JSON.parse(textOf(data));
+      } catch {
+        throw new AppError('ERR_BAD_REQUEST', 'A socket message must be a JSON object.');
+      }
+      const parsed = ZClientEvent.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new AppError(
+          'ERR_BAD_REQUEST',
+          `Invalid message: ${issue ? `${issue.path.join('.')} ${issue.message}` : ''}`.trim(),
+        );
+      }
+      token = parsed.data.token;
+      options.limiters.perSession.take(conn.principal.sessionId);
+      const event = parsed.data;
+      conn.queue = conn.queue
+        .then(() => handle(conn, event))
+        .catch((error: unknown) => reportError(conn, error, token));
+    } catch (error) {
+      reportError(conn, error, token);
+    }
+  }
+
+  function reportError(conn: Connection, error: unknown, token?: string): void {
+    const body = toErrorBody(error);
+    if (body.error === 'ERR_INTERNAL') logger.error('socket message failed', { err: String(error) });
+    sendError(conn, body, token);
+  }
+
+  function connect(ws: WebSocket, principal: Principal): void {
+    const conn: Connection = {
+      ws,
+      principal,
+      chats: new Map(),
+      pending: new Map(),
+      queue: Promise.resolve(),
+      alive: true,
+    };
+    const mine = bySession.get(principal.sessionId) ?? new Set<Connection>();
+    mine.add(conn);
+    bySession.set(principal.sessionId, mine);
+    core.metrics.socketsOpen.inc();
+    ws.on('pong', () => (conn.alive = true));
+    ws.on('message', (data, isBinary) => onMessage(conn, data, isBinary));
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      core.metrics.socketsOpen.dec();
+      // After any frame still being handled (a join in flight must not re-enter a room).
+      conn.queue = conn.queue.then(() => {
+        for (const token of [...conn.chats.keys()]) exit(conn, token);
+      });
+      mine.delete(conn);
+      if (mine.size === 0) bySession.delete(principal.sessionId);
+    });
+  }
+
+  function reject(socket: Duplex, body: TErrorBody): void {
+    const payload = JSON.stringify(body);
+    const status = ERRORS[body.error].status;
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
+    );
+  }
+
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if ((req.url ?? '').split('?', 1)[0] !== SOCKET_PATH) return reject(socket, new AppError('ERR_NOT_FOUND').toBody());
+    // Browsers send Origin on every WebSocket: a foreign page must not ride the cookie.
+    if (!originAllowed(req, options)) return reject(socket, new AppError('ERR_BAD_ORIGIN').toBody());
+    const principal = await core.sessions.find(readSessionCookie(req));
+    if (!principal) return reject(socket, new AppError('ERR_UNAUTHENTICATED').toBody());
+    wss.handleUpgrade(req, socket, head, (ws) => connect(ws, principal));
+  }
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    upgrade(req, socket, head).catch((error: unknown) => {
+      logger.error('socket upgrade failed', { err: String(error) });
+      socket.destroy();
+    });
+  };
+  server.on('upgrade', onUpgrade);
+
+  const pinger = setInterval(() => {
+    for (const conns of bySession.values()) {
+      for (const conn of conns) {
+        if (!conn.alive) {
+          conn.ws.terminate();
+          continue;
+        }
+        conn.alive = false;
+        conn.ws.ping();
+      }
+    }
+  }, options.pingIntervalMs);
+  pinger.unref();
+
+  return {
+    async close() {
+      clearInterval(pinger);
+      server.off('upgrade', onUpgrade);
+      unsubscribe();
+      const open = [...bySession.values()].flatMap((conns) => [...conns]);
+      for (const conn of open) conn.ws.close(1001, 'server shutting down');
+      // A client that does not finish the closing handshake within a second is cut off.
+      const closed = (ws: WebSocket) =>
+        new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve())));
+      await Promise.race([Promise.all(open.map((conn) => closed(conn.ws))), delay(1000)]);
+      for (const conn of open) conn.ws.terminate();
+      await Promise.all(open.map((conn) => conn.queue));
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { initTRPC } from '@trpc/server';
+import type { OpenApiMeta } from 'trpc-to-openapi';
+import { AppError, type TErrorCode } from '@portal/contracts';
+import type { Context } from './context.ts';
+import { toErrorBody, toTRPCError } from './errors.ts';
+
+/** OpenAPI metadata plus the domain errors a procedure can answer with (documented in /v1/openapi.json). */
+export type PortalMeta = OpenApiMeta<{ errors?: TErrorCode[] }>;
+
+const t = initTRPC
+  .context<Context>()
+  .meta<PortalMeta>()
+  .create({
+    // Never ship stack traces, whatever NODE_ENV says.
+    isDev: false,
+    errorFormatter({ shape, error }) {
+      const body = toErrorBody(error);
+      return { ...shape, message: body.message, data: { ...shape.data, appCode: body.error, stack: undefined } };
+    },
+  });
+
+/** Domain code throws AppError; tRPC clients and the REST adapter need it as a TRPCError with the right code. */
+const mapAppErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) throw toTRPCError(result.error.cause);
+  return result;
+});
+
+/** Resolves the psession cookie; 401 before any other check, input parsing included. */
+const requireSession = t.middleware(async ({ ctx, next }) => {
+  const principal = await ctx.core.sessions.authenticate(ctx.token);
+  ctx.limiters.perSession.take(principal.sessionId);
+  return next({ ctx: { principal } });
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(mapAppErrors);
+export const authedProcedure = publicProcedure.use(requireSession);

@@ -1,0 +1,6 @@
+export * from './chat.ts';
+export * from './errors.ts';
+export * from './health.ts';
+export * from './match.ts';
+export * from './session.ts';
+export * from './socket.ts';

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+export const INTEREST_PATTERN = /^[a-z0-9]{3,12}$/;
+export const MAX_INTERESTS = 3;
+
+/** One interest tag. The web picker validates chips with this same schema. */
+export const ZInterest = z.string().regex(INTEREST_PATTERN, 'Use 3-12 lowercase letters or digits.');
+
+/** 1–3 tags; repeated tags count once, first occurrence keeps its place. */
+export const ZInterests = z
+  .array(ZInterest)
+  .transform((tags) => [...new Set(tags)])
+  .refine((tags) => tags.length >= 1 && tags.length <= MAX_INTERESTS, 'Pick one to three interests.');
+
+export type TInterests = z.output<typeof ZInterests>;
+
+/** Wire shape of the enqueue body: the array's items are checked by the domain, so a
+ * non-string tag is ERR_MATCH_UNSUPPORTED_INTEREST while a missing array is ERR_BAD_REQUEST. */
+export const ZEnqueueInput = z.object({
+  interests: z.array(z.unknown()),
+});
+
+export const ZMatchStateName = z.enum(['idle', 'searching', 'matched']);
+
+export const ZMatchState = z.object({
+  state: ZMatchStateName,
+  interests: z.array(z.string()).optional(),
+  token: z.string().optional(),
+  matched_interest: z.string().optional(),
+  common_interests: z.array(z.string()).optional(),
+  expires_at: z.string().optional(),
+});
+
+export type TMatchState = z.infer<typeof ZMatchState>;
+
+export const ZIdleState = z.object({ state: z.literal('idle') });

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { ZClientMessageId, ZMessage, ZMessageId, ZMessageText, ZChatSummary } from './chat.ts';
+import { ZMatchState } from './match.ts';
+
+export const SOCKET_PATH = '/v1/portal/socket';
+
+const token = z.string().max(64);
+
+/** What a client may send over /v1/portal/socket. */
+export const ZClientEvent = z.discriminatedUnion('type', [
+  /** Start receiving a chat's events. `after`: the last message id the client has; it gets every later one. */
+  z.object({ type: z.literal('join'), token, after: z.union([z.literal(0), ZMessageId]).optional() }),
+  z.object({ type: z.literal('message'), token, text: ZMessageText, client_id: ZClientMessageId.optional() }),
+  z.object({ type: z.literal('typing'), token }),
+  z.object({ type: z.literal('leave'), token }),
+]);
+export type TClientEvent = z.infer<typeof ZClientEvent>;
+export type TClientEventInput = z.input<typeof ZClientEvent>;
+
+/** What the server sends. */
+export const ZServerEvent = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('joined'),
+    token,
+    chat: ZChatSummary,
+    /** Recent messages, or every message after the client's cursor. */
+    messages: z.array(ZMessage),
+    partner_online: z.boolean(),
+  }),
+  z.object({ type: z.literal('message'), token, message: ZMessage }),
+  z.object({ type: z.literal('typing'), token }),
+  z.object({ type: z.literal('partner_left'), token }),
+  z.object({ type: z.literal('partner_joined'), token }),
+  z.object({
+    type: z.literal('ended'),
+    token,
+    reason: z.enum(['ended', 'expired']),
+    by: z.enum(['me', 'partner']).optional(),
+  }),
+  z.object({ type: z.literal('matched'), match: ZMatchState }),
+  z.object({ type: z.literal('error'), error: z.string(), message: z.string(), token: z.string().optional() }),
+]);
+export type TServerEvent = z.infer<typeof ZServerEvent>;

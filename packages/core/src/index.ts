@@ -1,0 +1,66 @@
+import type { Database } from '@portal/db';
+import { DEFAULT_CORE_CONFIG, type CoreConfig } from './config.ts';
+import { createChatService, type ChatService } from './chats/service.ts';
+import { createMatchingService, type MatchingService } from './matching/service.ts';
+import { checkHealth } from './ops/health.ts';
+import { createMetrics, type Metrics } from './ops/metrics.ts';
+import { createLocalBus } from './realtime/local-bus.ts';
+import type { EventBus } from './realtime/events.ts';
+import { createSessionService, type SessionService } from './sessions/sessions.ts';
+
+export type { CoreConfig } from './config.ts';
+export { DEFAULT_CORE_CONFIG } from './config.ts';
+export type { Principal } from './principal.ts';
+export { toMessage } from './chats/service.ts';
+export type { BusMessage, EventBus, PortalEvent } from './realtime/events.ts';
+export { createLocalBus } from './realtime/local-bus.ts';
+export { createPostgresBus } from './realtime/postgres-bus.ts';
+export { createLogger, type Logger, type LogLevel } from './ops/logger.ts';
+
+export interface Core {
+  db: Database;
+  config: CoreConfig;
+  sessions: SessionService;
+  matching: MatchingService;
+  chats: ChatService;
+  /** Where chat and match events go; the socket layer subscribes. */
+  bus: EventBus;
+  metrics: Metrics;
+  health(): ReturnType<typeof checkHealth>;
+}
+
+export interface CoreOptions {
+  config?: Partial<CoreConfig>;
+  /** Milliseconds since the epoch; tests move time by passing their own. */
+  now?: () => number;
+  /** Defaults to an in-process bus (one instance). */
+  bus?: EventBus;
+}
+
+/** Wires the domain services to one database. Everything transport-facing takes a Core. */
+export function createCore(db: Database, options: CoreOptions = {}): Core {
+  const config = { ...DEFAULT_CORE_CONFIG, ...options.config };
+  const now = options.now ?? Date.now;
+  const metrics = createMetrics(db, now);
+  const bus = options.bus ?? createLocalBus();
+  return {
+    db,
+    config,
+    metrics,
+    bus,
+    sessions: createSessionService(db, now),
+    matching: createMatchingService(db, config, now, metrics, bus),
+    chats: createChatService(db, now, bus),
+    health: () => checkHealth(db),
+  };
+}
+
+/** Every `intervalMs`: deletes expired queue entries and ends expired chats. Returns a stop function. */
+export function startReaper(core: Core, intervalMs: number, onError: (error: unknown) => void): () => void {
+  const timer = setInterval(() => {
+    core.matching.reap().catch(onError);
+    core.chats.expire().catch(onError);
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,136 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type pg from 'pg';
+import type { PostgresDatabase } from '@portal/db';
+import { AppError } from '@portal/contracts';
+import { pgRows, pgStatement, pgTime } from '../sql.ts';
+import { newChatToken, newId } from '../tokens.ts';
+import { splitTags } from './rules.ts';
+import { SQL } from './sql.ts';
+import type { EnqueueOutcome, EnqueueRequest, Matcher, StatusRow } from './types.ts';
+
+/**
+ * Why matching is atomic on PostgreSQL (READ COMMITTED, several app instances).
+ * The enqueue runs server-side in `portal_enqueue` (prisma/postgres/migrations/
+ * ..._enqueue_function), one round trip, so its locks are held only for the
+ * database's own work:
+ *
+ * - It first takes transaction-scoped advisory locks on its person, then on
+ *   each tag in ascending key order. Everyone takes them in that order, so lock
+ *   waits cannot form a cycle.
+ * - Two compatible people share a tag, hence a tag lock: the second to get it
+ *   reads candidates with a snapshot taken after the first committed (locks
+ *   are released only once the commit is visible) and sees the first's entry.
+ *   So two compatible people never both end up waiting.
+ * - Two enqueuers holding different tag locks can still pick one waiting entry
+ *   that carries both tags. The claim is a DELETE: the second blocks on the
+ *   row, then deletes nothing and searches again. Nobody is matched twice.
+ * - Slots count per person, and a person may search from several sessions. The
+ *   candidate's person lock is taken with a try-lock (waiting for it while
+ *   holding tag locks could deadlock) and the candidate is read again under it;
+ *   if that person is busy, the function answers `busy` and the enqueue retries.
+ * `SKIP LOCKED` alone was measured to strand pairs (STACK.md), so it is not used.
+ */
+export function createPostgresMatcher(db: PostgresDatabase): Matcher {
+  const { pool } = db;
+  const q = {
+    deleteEntryBySession: pgStatement(SQL.deleteEntryBySession),
+    status: pgStatement(SQL.status),
+    reap: pgStatement(`${SQL.reap} RETURNING seq`),
+  };
+
+  async function enqueueOnce(req: EnqueueRequest): Promise<EnqueueOutcome | 'busy'> {
+    const { principal: me, interests, now } = req;
+    const chatId = newId();
+    const token = newChatToken();
+    const [row] = await pgRows<EnqueueRow>(pool, ENQUEUE, [
+      me.sessionId,
+      me.personKey,
+      interests,
+      req.chatLimit,
+      pgTime(now),
+      pgTime(now + req.queueTtlMs),
+      pgTime(now + req.chatTtlMs),
+      chatId,
+      token,
+    ]);
+    switch (row?.r_outcome) {
+      case 'busy':
+        return 'busy';
+      case 'already_searching':
+        throw new AppError('ERR_MATCH_ALREADY_SEARCHING');
+      case 'slot_limit':
+        throw new AppError('ERR_MATCH_SLOT_LIMIT');
+      case 'searching':
+        return { state: 'searching', interests: splitTags(row.r_interests!), expiresAt: now + req.queueTtlMs };
+      case 'matched':
+        return {
+          state: 'matched',
+          chat: {
+            id: chatId,
+            token,
+            matchedInterest: row.r_matched_interest!,
+            commonInterests: splitTags(row.r_common_interests!),
+            expiresAt: now + req.chatTtlMs,
+          },
+          waitedMs: row.r_enqueued_at == null ? 0 : now - row.r_enqueued_at,
+          partner: {
+            sessionId: row.r_partner_session!,
+            personKey: row.r_partner_person!,
+            waitedMs: now - row.r_partner_enqueued_at!,
+          },
+        };
+      default:
+        throw new Error(`portal_enqueue answered ${String(row?.r_outcome)}`);
+    }
+  }
+
+  return {
+    async enqueue(request) {
+      for (let attempt = 1; ; attempt++) {
+        const outcome = await enqueueOnce(request);
+        if (outcome !== 'busy') return outcome;
+        if (attempt >= MAX_ATTEMPTS) throw new Error('enqueue gave up: partner locks stayed busy');
+        // Someone holds the partner's person lock for a moment: step back briefly.
+        await delay(1 + Math.random() * 4);
+      }
+    },
+    cancel: (sessionId, personKey) =>
+      inTransaction(pool, async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(1, hashtext($1))', [personKey]);
+        await q.deleteEntryBySession.rows(tx, { session: sessionId });
+      }),
+    status: async (sessionId, now) =>
+      (await q.status.rows<StatusRow>(pool, { session: sessionId, now: pgTime(now) }))[0],
+    reap: async (now) => (await q.reap.rows(pool, { now: pgTime(now) })).length,
+  };
+}
+
+const ENQUEUE = 'SELECT * FROM portal_enqueue($1, $2, $3::text[], $4, $5, $6, $7, $8, $9)';
+
+interface EnqueueRow {
+  r_outcome: 'busy' | 'already_searching' | 'slot_limit' | 'searching' | 'matched';
+  r_interests: string | null;
+  r_enqueued_at: number | null;
+  r_partner_session: string | null;
+  r_partner_person: string | null;
+  r_partner_enqueued_at: number | null;
+  r_matched_interest: string | null;
+  r_common_interests: string | null;
+}
+
+const MAX_ATTEMPTS = 100;
+
+async function inTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
+  const tx = await pool.connect();
+  try {
+    await tx.query('BEGIN');
+    const result = await work(tx);
+    await tx.query('COMMIT');
+    return result;
+  } catch (error) {
+    await tx.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    tx.release();
+  }
+}

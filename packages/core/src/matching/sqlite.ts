@@ -1,0 +1,180 @@
+import type { SqliteDatabase } from '@portal/db';
+import { AppError } from '@portal/contracts';
+import { joinTags, newMatchedChat, sameSet, splitTags } from './rules.ts';
+import { SQL } from './sql.ts';
+import type { CandidateRow, EnqueueOutcome, EnqueueRequest, Matcher, StatusRow } from './types.ts';
+
+// The enqueue's own statements. PostgreSQL runs the same steps server-side, in
+// portal_enqueue (prisma/postgres/migrations/..._enqueue_function).
+
+/** Oldest compatible waiting entry over the caller's tags (FIFO by seq). */
+function candidateSql(tagCount: number): string {
+  const tags = Array.from({ length: tagCount }, (_, i) => `:tag${i}`).join(', ');
+  return `
+    SELECT e.seq, e.session_id, e.person_key, e.interests, e.enqueued_at
+    FROM queue_tags t JOIN queue_entries e ON e.seq = t.entry_seq
+    WHERE t.tag IN (${tags}) AND t.expires_at > :now
+      AND e.person_key <> :person
+      AND (SELECT COUNT(*) FROM chat_participants c
+           WHERE c.person_key = e.person_key AND c.active_until > :now) < e.chat_limit
+      AND NOT EXISTS (
+        SELECT 1 FROM chat_participants mine JOIN chat_participants theirs ON theirs.chat_id = mine.chat_id
+        WHERE mine.person_key = :person AND mine.active_until > :now AND theirs.person_key = e.person_key)
+    ORDER BY t.entry_seq
+    LIMIT 1`;
+}
+
+function candidateParams(interests: string[], person: string, now: number): Record<string, unknown> {
+  const params: Record<string, unknown> = { now, person };
+  interests.forEach((tag, i) => (params[`tag${i}`] = tag));
+  return params;
+}
+
+const LOCAL = {
+  entryBySession: 'SELECT seq, interests, enqueued_at, expires_at FROM queue_entries WHERE session_id = :session',
+  deleteEntry: 'DELETE FROM queue_entries WHERE seq = :seq',
+  activeChats: 'SELECT COUNT(*) AS n FROM chat_participants WHERE person_key = :person AND active_until > :now',
+  refreshEntry: 'UPDATE queue_entries SET expires_at = :expires WHERE seq = :seq',
+  refreshTags: 'UPDATE queue_tags SET expires_at = :expires WHERE entry_seq = :seq',
+  insertEntry: `INSERT INTO queue_entries (session_id, person_key, interests, chat_limit, enqueued_at, expires_at)
+                VALUES (:session, :person, :interests, :limit, :now, :expires) RETURNING seq`,
+  insertTag: 'INSERT INTO queue_tags (tag, entry_seq, expires_at) VALUES (:tag, :seq, :expires)',
+  insertChat: `INSERT INTO chats (id, token, matched_interest, common_interests, created_at, expires_at)
+               VALUES (:id, :token, :matched, :common, :now, :expires)`,
+  insertParticipant: `INSERT INTO chat_participants (chat_id, person_key, session_id, account_id, active_until)
+                      SELECT :chat, :person, s.id, s.account_id, :expires FROM sessions s WHERE s.id = :session`,
+  setLastChat: 'UPDATE sessions SET last_chat_id = :chat WHERE id = :session',
+} as const;
+
+interface EntryRow {
+  seq: number;
+  interests: string;
+  enqueued_at: number;
+  expires_at: number;
+}
+
+const named = (sql: string): string => sql.replace(/:(\w+)/g, '@$1');
+
+/**
+ * SQLite allows one writer at a time: each enqueue is one synchronous
+ * `BEGIN IMMEDIATE` transaction on the process's single connection, so it sees
+ * every earlier enqueue committed and no other enqueue can interleave. That makes
+ * "nobody matched twice" and "no two compatible people both waiting" hold by
+ * construction. Prisma shares the connection; its interactive transactions are
+ * waited out (`idle`) so the two never nest.
+ */
+export function createSqliteMatcher(db: SqliteDatabase): Matcher {
+  const conn = db.sqlite;
+  const prepare = <R = unknown>(sql: string) =>
+    conn.prepare<[Record<string, unknown>], R>(named(sql)).safeIntegers(false);
+  const s = {
+    entryBySession: prepare<EntryRow>(LOCAL.entryBySession),
+    deleteEntry: prepare(LOCAL.deleteEntry),
+    deleteEntryBySession: prepare(SQL.deleteEntryBySession),
+    activeChats: prepare<{ n: number }>(LOCAL.activeChats),
+    refreshEntry: prepare(LOCAL.refreshEntry),
+    refreshTags: prepare(LOCAL.refreshTags),
+    insertEntry: prepare<{ seq: number }>(LOCAL.insertEntry),
+    insertTag: prepare(LOCAL.insertTag),
+    insertChat: prepare(LOCAL.insertChat),
+    insertParticipant: prepare(LOCAL.insertParticipant),
+    setLastChat: prepare(LOCAL.setLastChat),
+    status: prepare<StatusRow>(SQL.status),
+    reap: prepare(SQL.reap),
+    candidates: [1, 2, 3].map((n) => prepare<CandidateRow>(candidateSql(n))),
+  };
+
+  const enqueueTx = conn.transaction((req: EnqueueRequest): EnqueueOutcome => {
+    const { principal: me, interests, now } = req;
+    const session = me.sessionId;
+    const person = me.personKey;
+    let entry = s.entryBySession.get({ session });
+    if (entry && entry.expires_at <= now) {
+      s.deleteEntry.run({ seq: entry.seq });
+      entry = undefined;
+    }
+    if (entry && !sameSet(splitTags(entry.interests), interests)) throw new AppError('ERR_MATCH_ALREADY_SEARCHING');
+    if ((s.activeChats.get({ person, now })?.n ?? 0) >= req.chatLimit) {
+      // A search that can no longer lead to a chat is dropped, not left to block a partner.
+      if (entry) s.deleteEntry.run({ seq: entry.seq });
+      throw new AppError('ERR_MATCH_SLOT_LIMIT');
+    }
+
+    const candidate = s.candidates[interests.length - 1]!.get(candidateParams(interests, person, now));
+    if (candidate) {
+      const chat = newMatchedChat(interests, splitTags(candidate.interests), now, req.chatTtlMs);
+      s.deleteEntry.run({ seq: candidate.seq });
+      if (entry) s.deleteEntry.run({ seq: entry.seq });
+      s.insertChat.run({
+        id: chat.id,
+        token: chat.token,
+        matched: chat.matchedInterest,
+        common: joinTags(chat.commonInterests),
+        now,
+        expires: chat.expiresAt,
+      });
+      s.insertParticipant.run({ chat: chat.id, person, session, expires: chat.expiresAt });
+      s.insertParticipant.run({
+        chat: chat.id,
+        person: candidate.person_key,
+        session: candidate.session_id,
+        expires: chat.expiresAt,
+      });
+      s.setLastChat.run({ chat: chat.id, session });
+      s.setLastChat.run({ chat: chat.id, session: candidate.session_id });
+      return {
+        state: 'matched',
+        chat,
+        waitedMs: entry ? now - entry.enqueued_at : 0,
+        partner: {
+          sessionId: candidate.session_id,
+          personKey: candidate.person_key,
+          waitedMs: now - candidate.enqueued_at,
+        },
+      };
+    }
+
+    const expires = now + req.queueTtlMs;
+    if (entry) {
+      s.refreshEntry.run({ seq: entry.seq, expires });
+      s.refreshTags.run({ seq: entry.seq, expires });
+      return { state: 'searching', interests: splitTags(entry.interests), expiresAt: expires };
+    }
+    const inserted = s.insertEntry.get({
+      session,
+      person,
+      interests: joinTags(interests),
+      limit: req.chatLimit,
+      now,
+      expires,
+    })!;
+    for (const tag of interests) s.insertTag.run({ tag, seq: inserted.seq, expires });
+    s.setLastChat.run({ chat: null, session });
+    return { state: 'searching', interests, expiresAt: expires };
+  });
+
+  // A Prisma interactive transaction may be open on this connection between its
+  // awaits: let it finish rather than nest inside it.
+  const idle = async (): Promise<void> => {
+    while (conn.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  return {
+    enqueue: async (request) => {
+      await idle();
+      return enqueueTx.immediate(request);
+    },
+    cancel: async (sessionId) => {
+      await idle();
+      s.deleteEntryBySession.run({ session: sessionId });
+    },
+    status: async (sessionId, now) => {
+      await idle();
+      return s.status.get({ session: sessionId, now });
+    },
+    reap: async (now) => {
+      await idle();
+      return s.reap.run({ now }).changes;
+    },
+  };
+}

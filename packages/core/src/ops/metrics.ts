@@ -1,0 +1,58 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Database } from '@portal/db';
+
+export interface Metrics {
+  registry: Registry;
+  /** One pair made; `waitsMs` are both people's time in the queue. */
+  recordMatch(waitsMs: number[]): void;
+  socketsOpen: Gauge;
+}
+
+/** Prometheus metrics; the gauges that mirror database state are read at scrape time. */
+export function createMetrics(db: Database, now: () => number): Metrics {
+  const registry = new Registry();
+  const matches = new Counter({ name: 'portal_matches_total', help: 'Pairs made.', registers: [registry] });
+  const timeToMatch = new Histogram({
+    name: 'portal_time_to_match_seconds',
+    help: 'Time from joining the queue to being matched, per person.',
+    buckets: [0.01, 0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'portal_queue_depth',
+    help: 'Live queue entries per interest tag.',
+    labelNames: ['tag'],
+    registers: [registry],
+    async collect() {
+      const rows = await db.prisma.queueTag.groupBy({
+        by: ['tag'],
+        where: { expiresAt: { gt: new Date(now()) } },
+        _count: { _all: true },
+      });
+      this.reset();
+      for (const row of rows) this.set({ tag: row.tag }, row._count._all);
+    },
+  });
+  new Gauge({
+    name: 'portal_active_chats',
+    help: 'Chats neither ended nor expired.',
+    registers: [registry],
+    async collect() {
+      this.set(await db.prisma.chat.count({ where: { endedAt: null, expiresAt: { gt: new Date(now()) } } }));
+    },
+  });
+  const socketsOpen = new Gauge({
+    name: 'portal_sockets_open',
+    help: 'Open WebSocket connections.',
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    socketsOpen,
+    recordMatch(waitsMs) {
+      matches.inc();
+      for (const wait of waitsMs) timeToMatch.observe(wait / 1000);
+    },
+  };
+}

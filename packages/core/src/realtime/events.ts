@@ -1,0 +1,27 @@
+import type { TMatchState } from '@portal/contracts';
+
+/** A message as it crosses the bus: the sender is a person key, each socket renders `from` for its reader. */
+export interface BusMessage {
+  id: number;
+  sender: string;
+  text: string;
+  created_at: string;
+  /** The sender's own id, if they gave one (only the sender gets it back). */
+  client_id?: string;
+}
+
+/** Everything that happens to a chat or a search, for the sockets of every instance. */
+export type PortalEvent =
+  | { type: 'message'; chat: string; message: BusMessage }
+  | { type: 'typing'; chat: string; sender: string }
+  /** A person's sockets on one instance joined (delta +1) or left (delta -1) a chat. */
+  | { type: 'presence'; chat: string; person: string; delta: 1 | -1 }
+  | { type: 'ended'; chat: string; by: string | null; reason: 'ended' | 'expired' }
+  | { type: 'matched'; session: string; match: TMatchState };
+
+export interface EventBus {
+  /** Resolves once the event is on its way to every subscriber, on every instance. */
+  publish(event: PortalEvent): Promise<void>;
+  subscribe(listener: (event: PortalEvent) => void): () => void;
+  close(): Promise<void>;
+}

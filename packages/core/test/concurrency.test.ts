@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '../src/index.ts';
+import { createWorld, PROVIDERS, skipProvider, type World } from './factories.ts';
+
+// Many enqueues in flight at once. On PostgreSQL a pool of 20 connections runs
+// them truly in parallel; on SQLite they queue for the single writer.
+for (const provider of PROVIDERS) {
+  describe.skipIf(await skipProvider(provider))(`concurrent matching on ${provider}`, () => {
+    let w: World;
+    beforeAll(async () => {
+      w = await createWorld(provider, { poolSize: 20, realClock: true });
+    });
+    afterAll(() => w?.close());
+
+    const strangers = (count: number) => Promise.all(Array.from({ length: count }, () => w.stranger()));
+
+    async function chatsOf(people: Principal[]) {
+      const rows = await w.test.db.prisma.chatParticipant.findMany({
+        where: { sessionId: { in: people.map((p) => p.sessionId) } },
+        select: { chatId: true, sessionId: true },
+      });
+      const perSession = new Map<string, number>();
+      const perChat = new Map<string, number>();
+      for (const row of rows) {
+        perSession.set(row.sessionId, (perSession.get(row.sessionId) ?? 0) + 1);
+        perChat.set(row.chatId, (perChat.get(row.chatId) ?? 0) + 1);
+      }
+      return { perSession, perChat };
+    }
+
+    it('turns 200 simultaneous enqueuers on one tag into 100 disjoint pairs', async () => {
+      const people = await strangers(200);
+      const results = await Promise.all(people.map((p) => w.core.matching.enqueue(p, ['burst'])));
+      expect(results.filter((r) => r.state === 'matched')).toHaveLength(100);
+      const { perSession, perChat } = await chatsOf(people);
+      expect(perChat.size).toBe(100);
+      expect([...perChat.values()].every((n) => n === 2)).toBe(true);
+      expect(perSession.size).toBe(200);
+      expect([...perSession.values()].every((n) => n === 1)).toBe(true);
+      expect(await w.test.db.prisma.queueTag.count({ where: { tag: 'burst' } })).toBe(0);
+      const statuses = await Promise.all(people.map((p) => w.core.matching.status(p)));
+      expect(statuses.every((s) => s.state === 'matched')).toBe(true);
+    });
+
+    it('pairs two people who enqueue at the same instant (100 simultaneous duos, one tag each)', async () => {
+      const people = await strangers(200);
+      const results = await Promise.all(people.map((p, i) => w.core.matching.enqueue(p, [`duo${i >> 1}x`])));
+      expect(results.filter((r) => r.state === 'matched')).toHaveLength(100);
+      expect(
+        await w.test.db.prisma.queueEntry.count({ where: { sessionId: { in: people.map((p) => p.sessionId) } } }),
+      ).toBe(0);
+    });
+
+    it('leaves no two compatible people both searching (100 enqueuers, 1–3 of 5 tags)', async () => {
+      const tags = ['alpha', 'bravo', 'charlie', 'delta', 'echo'].map((t) => `${t}${provider.length}`);
+      let seed = 42;
+      const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      const people = await strangers(100);
+      const picks = people.map(() => {
+        const shuffled = [...tags].sort(() => random() - 0.5);
+        return shuffled.slice(0, 1 + Math.floor(random() * 3));
+      });
+      await Promise.all(people.map((p, i) => w.core.matching.enqueue(p, picks[i]!)));
+
+      const waiting = await w.test.db.prisma.queueEntry.findMany({
+        where: { sessionId: { in: people.map((p) => p.sessionId) } },
+        select: { sessionId: true, interests: true },
+      });
+      const sets = waiting.map((e) => e.interests.split(','));
+      for (let i = 0; i < sets.length; i++) {
+        for (let j = i + 1; j < sets.length; j++) {
+          expect(
+            sets[i]!.some((t) => sets[j]!.includes(t)),
+            `${sets[i]!.join()} vs ${sets[j]!.join()}`,
+          ).toBe(false);
+        }
+      }
+      const { perSession, perChat } = await chatsOf(people);
+      expect([...perSession.values()].every((n) => n === 1)).toBe(true);
+      expect([...perChat.values()].every((n) => n === 2)).toBe(true);
+      expect(perSession.size + waiting.length).toBe(100);
+    });
+
+    it('keeps one entry when one session fires 10 identical enqueues at once', async () => {
+      const [me] = await strangers(1);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => w.core.matching.enqueue(me!, ['solo', 'lonely'])),
+      );
+      expect(results.every((r) => r.state === 'searching')).toBe(true);
+      expect(await w.test.db.prisma.queueEntry.count({ where: { sessionId: me!.sessionId } })).toBe(1);
+      expect(await w.test.db.prisma.queueTag.count({ where: { tag: { in: ['solo', 'lonely'] } } })).toBe(2);
+    });
+
+    it('never double-books a premium account searching from several sessions at once', async () => {
+      const member = await w.member('premium');
+      const sessions = [
+        member.principal,
+        ...(await Promise.all(Array.from({ length: 5 }, () => member.anotherSession()))),
+      ];
+      const others = await strangers(12);
+      await Promise.all([
+        ...sessions.map((s) => w.core.matching.enqueue(s, ['crowd'])),
+        ...others.map((s) => w.core.matching.enqueue(s, ['crowd'])),
+      ]);
+      expect((await w.core.sessions.describe(member.principal)).active_chats).toBeLessThanOrEqual(3);
+    });
+  });
+}

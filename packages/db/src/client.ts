@@ -1,0 +1,92 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { PrismaClient as SqlitePrismaClient } from '../generated/sqlite/client.ts';
+import { PrismaClient as PostgresPrismaClient } from '../generated/postgres/client.ts';
+import { providerOf } from './migrate.ts';
+
+/** Both clients come from one model file, so one type serves both. */
+export type PortalPrisma = InstanceType<typeof SqlitePrismaClient>;
+
+export interface SqliteDatabase {
+  provider: 'sqlite';
+  prisma: PortalPrisma;
+  /** The same connection Prisma uses: hot paths run prepared statements on it. */
+  sqlite: BetterSqlite3.Database;
+  close(): Promise<void>;
+}
+
+export interface PostgresDatabase {
+  provider: 'postgresql';
+  prisma: PortalPrisma;
+  /** The pool Prisma uses, shared with the hot paths' raw queries. */
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export type Database = SqliteDatabase | PostgresDatabase;
+
+export interface OpenOptions {
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+}
+
+/** Picks the client by URL: `file:` → SQLite, `postgres(ql)://` → PostgreSQL. */
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
+  return providerOf(url) === 'sqlite' ? openSqlite(url) : Promise.resolve(openPostgres(url, options));
+}
+
+// One connection for Prisma and raw statements: a second connection to the same
+// file would turn Prisma's plain BEGIN into SQLITE_BUSY under concurrent writes.
+async function openSqlite(url: string): Promise<SqliteDatabase> {
+  const file = url.slice('file:'.length);
+  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  const factory = new PrismaBetterSqlite3({ url, timeout: 5000 }, { timestampFormat: 'unixepoch-ms' });
+  let connection: BetterSqlite3.Database | undefined;
+  const capturing = {
+    provider: 'sqlite' as const,
+    adapterName: factory.adapterName,
+    async connect() {
+      const adapter = await factory.connect();
+      connection = (adapter as unknown as { client: BetterSqlite3.Database }).client;
+      return adapter;
+    },
+    connectToShadowDb: () => factory.connectToShadowDb(),
+  };
+  const prisma = new SqlitePrismaClient({ adapter: capturing });
+  await prisma.$connect();
+  if (!connection) throw new Error('the SQLite adapter did not expose its connection');
+  const sqlite = connection;
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return {
+    provider: 'sqlite',
+    prisma,
+    sqlite,
+    close: () => prisma.$disconnect(),
+  };
+}
+
+function openPostgres(url: string, options: OpenOptions): PostgresDatabase {
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const prisma = new PostgresPrismaClient({ adapter: new PrismaPg(pool) }) as unknown as PortalPrisma;
+  let closed = false;
+  return {
+    provider: 'postgresql',
+    prisma,
+    pool,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await prisma.$disconnect();
+      await pool.end().catch(() => undefined); // PrismaPg may have ended it already
+    },
+  };
+}

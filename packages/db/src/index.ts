@@ -1,0 +1,3 @@
+export { openDatabase } from './client.ts';
+export type { Database, OpenOptions, PortalPrisma, PostgresDatabase, SqliteDatabase } from './client.ts';
+export { migrateDatabase, providerOf } from './migrate.ts';

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '@portal/contracts';
 import type { Principal } from '../src/index.ts';
 import { createWorld, PROVIDERS, skipProvider, type World } from './factories.ts';
 
@@ -98,11 +99,23 @@ for (const provider of PROVIDERS) {
         ...(await Promise.all(Array.from({ length: 5 }, () => member.anotherSession()))),
       ];
       const others = await strangers(12);
-      await Promise.all([
+      const results = await Promise.allSettled([
         ...sessions.map((s) => w.core.matching.enqueue(s, ['crowd'])),
         ...others.map((s) => w.core.matching.enqueue(s, ['crowd'])),
       ]);
-      expect((await w.core.sessions.describe(member.principal)).active_chats).toBeLessThanOrEqual(3);
+      // A member session that arrives once the three slots are taken is refused
+      // with the slot limit; that is the only acceptable failure.
+      const refusals = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+      for (const reason of refusals) {
+        expect(reason).toBeInstanceOf(AppError);
+        expect((reason as AppError).code).toBe('ERR_MATCH_SLOT_LIMIT');
+      }
+      const matchedMemberSessions = results
+        .slice(0, sessions.length)
+        .filter((r) => r.status === 'fulfilled' && r.value.state === 'matched').length;
+      const active = (await w.core.sessions.describe(member.principal)).active_chats;
+      expect(active).toBeLessThanOrEqual(3);
+      expect(matchedMemberSessions).toBeLessThanOrEqual(active);
     });
   });
 }

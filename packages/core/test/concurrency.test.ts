@@ -105,7 +105,7 @@ for (const provider of PROVIDERS) {
       ]);
       // A member session that arrives once the three slots are taken is refused
       // with the slot limit; that is the only acceptable failure.
-      const refusals = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+      const refusals = results.flatMap((r): unknown[] => (r.status === 'rejected' ? [r.reason] : []));
       for (const reason of refusals) {
         expect(reason).toBeInstanceOf(AppError);
         expect((reason as AppError).code).toBe('ERR_MATCH_SLOT_LIMIT');

@@ -13,6 +13,10 @@ export const ZMessageText = z
   .pipe(z.string().min(1, 'Write something first.').max(MAX_MESSAGE_LENGTH, 'At most 2000 characters.'));
 
 export const ZChatState = z.enum(['active', 'ended', 'expired']);
+
+/** Why a chat ended: a participant ended it, it ran out, a participant reported it, or a moderator acted. */
+export const ZEndReason = z.enum(['ended', 'expired', 'reported', 'moderated']);
+export type TEndReason = z.infer<typeof ZEndReason>;
 export type TChatState = z.infer<typeof ZChatState>;
 
 /** The sender's own id for a message (e.g. a UUID): sending it again stores nothing new. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ZClientMessageId, ZMessage, ZMessageId, ZMessageText, ZChatSummary } from './chat.ts';
+import { ZChatSummary, ZClientMessageId, ZEndReason, ZMessage, ZMessageId, ZMessageText } from './chat.ts';
 import { ZMatchState } from './match.ts';
 
 export const SOCKET_PATH = '/v1/portal/socket';
@@ -34,7 +34,7 @@ export const ZServerEvent = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('ended'),
     token,
-    reason: z.enum(['ended', 'expired']),
+    reason: ZEndReason,
     by: z.enum(['me', 'partner']).optional(),
   }),
   z.object({ type: z.literal('matched'), match: ZMatchState }),

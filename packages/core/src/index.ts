@@ -1,7 +1,9 @@
 import type { Database } from '@portal/db';
 import { DEFAULT_CORE_CONFIG, type CoreConfig } from './config.ts';
+import { createAccountService, type AccountService } from './accounts/accounts.ts';
 import { createChatService, type ChatService } from './chats/service.ts';
 import { createMatchingService, type MatchingService } from './matching/service.ts';
+import { createModerationService, type ModerationService } from './moderation/moderation.ts';
 import { checkHealth } from './ops/health.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { createLocalBus } from './realtime/local-bus.ts';
@@ -12,6 +14,9 @@ export type { CoreConfig } from './config.ts';
 export { DEFAULT_CORE_CONFIG } from './config.ts';
 export type { Principal } from './principal.ts';
 export { toMessage } from './chats/service.ts';
+export type { SessionRow, SignedIn } from './accounts/accounts.ts';
+export { assertMayMatch } from './matching/service.ts';
+export { assertModerator } from './moderation/moderation.ts';
 export type { BusMessage, EventBus, PortalEvent } from './realtime/events.ts';
 export { createLocalBus } from './realtime/local-bus.ts';
 export { createPostgresBus } from './realtime/postgres-bus.ts';
@@ -23,6 +28,8 @@ export interface Core {
   sessions: SessionService;
   matching: MatchingService;
   chats: ChatService;
+  accounts: AccountService;
+  moderation: ModerationService;
   /** Where chat and match events go; the socket layer subscribes. */
   bus: EventBus;
   metrics: Metrics;
@@ -43,6 +50,7 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
   const now = options.now ?? Date.now;
   const metrics = createMetrics(db, now);
   const bus = options.bus ?? createLocalBus();
+  const chats = createChatService(db, now, bus);
   return {
     db,
     config,
@@ -50,7 +58,9 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
     bus,
     sessions: createSessionService(db, now),
     matching: createMatchingService(db, config, now, metrics, bus),
-    chats: createChatService(db, now, bus),
+    chats,
+    accounts: createAccountService(db, now, bus),
+    moderation: createModerationService(db, now, bus, chats),
     health: () => checkHealth(db),
   };
 }

@@ -4,12 +4,14 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { PrismaClient as SqlitePrismaClient } from '../generated/sqlite/client.ts';
+import { PrismaClient as SqlitePrismaClient, type Prisma } from '../generated/sqlite/client.ts';
 import { PrismaClient as PostgresPrismaClient } from '../generated/postgres/client.ts';
 import { providerOf } from './migrate.ts';
 
 /** Both clients come from one model file, so one type serves both. */
 export type PortalPrisma = InstanceType<typeof SqlitePrismaClient>;
+/** What an interactive transaction's callback receives. */
+export type PortalTransaction = Prisma.TransactionClient;
 
 export interface SqliteDatabase {
   provider: 'sqlite';

@@ -22,6 +22,8 @@ export interface ChatView {
   token: string;
   me: string;
   partner: string;
+  /** The session the partner was matched from (moderators block sessions). */
+  partnerSessionId: string;
   summary: TChatSummary;
 }
 
@@ -65,7 +67,7 @@ const CHAT_SELECT = {
   expiresAt: true,
   endedAt: true,
   endedBy: true,
-  participants: { select: { personKey: true, accountId: true } },
+  participants: { select: { personKey: true, accountId: true, sessionId: true } },
 } as const;
 
 const MESSAGE_SELECT = { id: true, senderKey: true, text: true, createdAt: true, clientId: true } as const;
@@ -96,6 +98,7 @@ export function createChatService(db: Database, now: () => number, bus: EventBus
       token: chat.token,
       me: principal.personKey,
       partner: partner.personKey,
+      partnerSessionId: partner.sessionId,
       summary: {
         token: chat.token,
         partner: await partnerLabel(partner.accountId),

@@ -24,6 +24,9 @@ import type { EnqueueOutcome, EnqueueRequest, Matcher, StatusRow } from './types
  * - Two enqueuers holding different tag locks can still pick one waiting entry
  *   that carries both tags. The claim is a DELETE: the second blocks on the
  *   row, then deletes nothing and searches again. Nobody is matched twice.
+ * - A block, suspension or logout takes the same person lock around its
+ *   writes, and the function re-reads the caller's standing under it: an
+ *   enqueue racing one either finishes first (and is then undone) or is refused.
  * - Slots count per person, and a person may search from several sessions. The
  *   candidate's person lock is taken with a try-lock (waiting for it while
  *   holding tag locks could deadlock) and the candidate is read again under it;
@@ -56,6 +59,12 @@ export function createPostgresMatcher(db: PostgresDatabase): Matcher {
     switch (row?.r_outcome) {
       case 'busy':
         return 'busy';
+      case 'revoked':
+        throw new AppError('ERR_UNAUTHENTICATED');
+      case 'suspended':
+        throw new AppError('ERR_ACCOUNT_SUSPENDED');
+      case 'blocked':
+        throw new AppError('ERR_STRANGER_BLOCKED');
       case 'already_searching':
         throw new AppError('ERR_MATCH_ALREADY_SEARCHING');
       case 'slot_limit':
@@ -108,7 +117,8 @@ export function createPostgresMatcher(db: PostgresDatabase): Matcher {
 const ENQUEUE = 'SELECT * FROM portal_enqueue($1, $2, $3::text[], $4, $5, $6, $7, $8, $9)';
 
 interface EnqueueRow {
-  r_outcome: 'busy' | 'already_searching' | 'slot_limit' | 'searching' | 'matched';
+  r_outcome:
+    'busy' | 'revoked' | 'suspended' | 'blocked' | 'already_searching' | 'slot_limit' | 'searching' | 'matched';
   r_interests: string | null;
   r_enqueued_at: number | null;
   r_partner_session: string | null;

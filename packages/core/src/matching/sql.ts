@@ -4,6 +4,12 @@
 export const SQL = {
   reap: 'DELETE FROM queue_entries WHERE expires_at <= :now',
   deleteEntryBySession: 'DELETE FROM queue_entries WHERE session_id = :session',
+  /** The caller's standing, read again inside the enqueue's transaction. */
+  standing: `
+    SELECT s.revoked_at IS NOT NULL AS revoked, s.blocked_at IS NOT NULL AS blocked,
+           a.suspended_at IS NOT NULL AS suspended
+    FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id
+    WHERE s.id = :session`,
   status: `
     SELECT e.interests AS "queueInterests", e.expires_at AS "queueExpiresAt",
            c.token AS "chatToken", c.matched_interest AS "matchedInterest",

@@ -68,6 +68,7 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
   const prepare = <R = unknown>(sql: string) =>
     conn.prepare<[Record<string, unknown>], R>(named(sql)).safeIntegers(false);
   const s = {
+    standing: prepare<{ revoked: number; blocked: number; suspended: number }>(SQL.standing),
     entryBySession: prepare<EntryRow>(LOCAL.entryBySession),
     deleteEntry: prepare(LOCAL.deleteEntry),
     deleteEntryBySession: prepare(SQL.deleteEntryBySession),
@@ -88,6 +89,11 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
     const { principal: me, interests, now } = req;
     const session = me.sessionId;
     const person = me.personKey;
+    // A block, suspension or logout committed since this request authenticated wins.
+    const standing = s.standing.get({ session });
+    if (!standing || standing.revoked) throw new AppError('ERR_UNAUTHENTICATED');
+    if (standing.suspended) throw new AppError('ERR_ACCOUNT_SUSPENDED');
+    if (standing.blocked) throw new AppError('ERR_STRANGER_BLOCKED');
     let entry = s.entryBySession.get({ session });
     if (entry && entry.expires_at <= now) {
       s.deleteEntry.run({ seq: entry.seq });

@@ -1,4 +1,4 @@
-import type { TMatchState } from '@portal/contracts';
+import type { TEndReason, TErrorCode, TMatchState } from '@portal/contracts';
 
 /** A message as it crosses the bus: the sender is a person key, each socket renders `from` for its reader. */
 export interface BusMessage {
@@ -16,8 +16,13 @@ export type PortalEvent =
   | { type: 'typing'; chat: string; sender: string }
   /** A person's sockets on one instance joined (delta +1) or left (delta -1) a chat. */
   | { type: 'presence'; chat: string; person: string; delta: 1 | -1 }
-  | { type: 'ended'; chat: string; by: string | null; reason: 'ended' | 'expired' }
-  | { type: 'matched'; session: string; match: TMatchState };
+  | { type: 'ended'; chat: string; by: string | null; reason: TEndReason }
+  | { type: 'matched'; session: string; match: TMatchState }
+  /**
+   * Close the sockets of these sessions, or of every session of this person, with
+   * this error: a block, a suspension, a logout or a revoked session.
+   */
+  | { type: 'disconnect'; sessions?: string[]; person?: string; error: TErrorCode };
 
 export interface EventBus {
   /** Resolves once the event is on its way to every subscriber, on every instance. */

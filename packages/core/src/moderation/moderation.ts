@@ -1,0 +1,288 @@
+import type { Database } from '@portal/db';
+import {
+  AppError,
+  REPORT_EXCERPT_SIZE,
+  type TAuditAction,
+  type TAuditList,
+  type TModerationResult,
+  type TParty,
+  type TReportList,
+  type TReportReceipt,
+} from '@portal/contracts';
+import type { ChatService } from '../chats/service.ts';
+import type { Principal } from '../principal.ts';
+import type { EventBus } from '../realtime/events.ts';
+import { announce, withdraw } from '../sessions/withdraw.ts';
+import { newId } from '../tokens.ts';
+
+export interface ModerationService {
+  /** Files a report on the chat partner and ends the chat (once per chat and reporter). */
+  report(reporter: Principal, token: string, reason: string): Promise<{ receipt: TReportReceipt; created: boolean }>;
+  openReports(moderator: Principal): Promise<TReportList>;
+  dismissReport(moderator: Principal, reportId: string, reason: string): Promise<TModerationResult>;
+  blockSession(moderator: Principal, sessionId: string, reason: string): Promise<TModerationResult>;
+  unblockSession(moderator: Principal, sessionId: string, reason: string): Promise<TModerationResult>;
+  suspendAccount(moderator: Principal, accountId: string, reason: string): Promise<TModerationResult>;
+  unsuspendAccount(moderator: Principal, accountId: string, reason: string): Promise<TModerationResult>;
+  audit(moderator: Principal, limit?: number): Promise<TAuditList>;
+}
+
+export const assertModerator = (principal: Principal): void => {
+  if (principal.role !== 'moderator') throw new AppError('ERR_FORBIDDEN');
+};
+
+interface ExcerptLine {
+  from: 'reporter' | 'reported';
+  text: string;
+  created_at: string;
+}
+
+const MAX_OPEN_REPORTS = 100;
+
+export function createModerationService(
+  db: Database,
+  now: () => number,
+  bus: EventBus,
+  chats: ChatService,
+): ModerationService {
+  const { prisma } = db;
+
+  /** Who is behind these sessions now (a stranger may have registered since). */
+  async function parties(sessionIds: string[]): Promise<Map<string, TParty>> {
+    const rows = await prisma.session.findMany({
+      where: { id: { in: [...new Set(sessionIds)] } },
+      select: {
+        id: true,
+        blockedAt: true,
+        account: { select: { id: true, username: true, suspendedAt: true } },
+      },
+    });
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        {
+          session_id: row.id,
+          account_id: row.account?.id ?? null,
+          username: row.account?.username ?? null,
+          restricted: row.account ? row.account.suspendedAt !== null : row.blockedAt !== null,
+        },
+      ]),
+    );
+  }
+
+  async function record(
+    moderator: Principal,
+    action: TAuditAction,
+    targetKind: 'session' | 'account' | 'report',
+    targetId: string,
+    reason: string,
+  ) {
+    await prisma.auditEntry.create({
+      data: {
+        id: newId(),
+        actorKind: 'moderator',
+        actorId: moderator.accountId,
+        action,
+        targetKind,
+        targetId,
+        reason,
+        createdAt: new Date(now()),
+      },
+    });
+  }
+
+  /** Blocks or suspends a person: flag, searches gone, chats ended, reports closed, sockets shut. */
+  async function restrict(
+    moderator: Principal,
+    target: { kind: 'session' | 'account'; id: string; person: string },
+    reason: string,
+  ): Promise<TModerationResult> {
+    const at = new Date(now());
+    const withdrawn = await prisma.$transaction(async (tx) => {
+      const out = await withdraw(db, tx, {
+        person: target.person,
+        sessions: 'all',
+        endChats: { by: 'moderation', reason: 'moderated' },
+        at,
+      });
+      if (target.kind === 'session') {
+        await tx.session.update({ where: { id: target.id }, data: { blockedAt: at, blockReason: reason } });
+      } else {
+        await tx.account.update({ where: { id: target.id }, data: { suspendedAt: at, suspendReason: reason } });
+      }
+      await tx.report.updateMany({
+        where: { reportedKey: target.person, resolvedAt: null },
+        data: {
+          resolution: target.kind === 'session' ? 'blocked' : 'suspended',
+          resolvedAt: at,
+          resolvedBy: moderator.accountId,
+        },
+      });
+      return out;
+    });
+    await record(moderator, target.kind === 'session' ? 'block' : 'suspend', target.kind, target.id, reason);
+    await announce(bus, withdrawn, {
+      person: target.person,
+      error: target.kind === 'session' ? 'ERR_STRANGER_BLOCKED' : 'ERR_ACCOUNT_SUSPENDED',
+    });
+    return { target_kind: target.kind, target_id: target.id, restricted: true, chats_ended: withdrawn.ended.length };
+  }
+
+  async function strangerSession(sessionId: string) {
+    const session = await prisma.session.findUnique({
+      where: { id: sessionId },
+      select: { id: true, accountId: true },
+    });
+    if (!session) throw new AppError('ERR_NOT_FOUND', 'No such session.');
+    if (session.accountId) {
+      throw new AppError('ERR_BAD_REQUEST', 'This session belongs to an account: suspend the account instead.');
+    }
+    return session;
+  }
+
+  async function account(accountId: string) {
+    const found = await prisma.account.findUnique({ where: { id: accountId }, select: { id: true } });
+    if (!found) throw new AppError('ERR_NOT_FOUND', 'No such account.');
+    return found;
+  }
+
+  return {
+    async report(reporter, token, reason) {
+      const chat = await chats.view(reporter, token);
+      const at = new Date(now());
+      const recent = await prisma.message.findMany({
+        where: { chatId: chat.id },
+        orderBy: { id: 'desc' },
+        take: REPORT_EXCERPT_SIZE,
+        select: { senderKey: true, text: true, createdAt: true },
+      });
+      const excerpt: ExcerptLine[] = recent.reverse().map((m) => ({
+        from: m.senderKey === chat.me ? 'reporter' : 'reported',
+        text: m.text,
+        created_at: m.createdAt.toISOString(),
+      }));
+      const reported = await prisma.session.findUnique({
+        where: { id: chat.partnerSessionId },
+        select: { accountId: true },
+      });
+      const id = newId();
+      const outcome = await prisma.$transaction(async (tx) => {
+        // Once per chat and reporter: a second click (or a retry) returns the first report.
+        const inserted = await tx.$executeRaw`
+          INSERT INTO reports (id, chat_id, reporter_key, reporter_session_id, reported_key,
+                               reported_session_id, reported_account_id, reason, excerpt, created_at)
+          VALUES (${id}, ${chat.id}, ${chat.me}, ${reporter.sessionId}, ${chat.partner},
+                  ${chat.partnerSessionId}, ${reported?.accountId ?? null}, ${reason},
+                  ${JSON.stringify(excerpt)}, ${at})
+          ON CONFLICT (chat_id, reporter_key) DO NOTHING`;
+        const { count } = await tx.chat.updateMany({
+          where: { id: chat.id, endedAt: null, expiresAt: { gt: at } },
+          data: { endedAt: at, endedBy: chat.me },
+        });
+        if (count === 1) await tx.chatParticipant.updateMany({ where: { chatId: chat.id }, data: { activeUntil: at } });
+        const stored = await tx.report.findUniqueOrThrow({
+          where: { chatId_reporterKey: { chatId: chat.id, reporterKey: chat.me } },
+          select: { id: true, createdAt: true },
+        });
+        return { stored, created: inserted === 1, ended: count === 1 };
+      });
+      if (outcome.ended) await bus.publish({ type: 'ended', chat: token, by: chat.me, reason: 'reported' });
+      return {
+        receipt: { id: outcome.stored.id, created_at: outcome.stored.createdAt.toISOString() },
+        created: outcome.created,
+      };
+    },
+
+    async openReports(moderator) {
+      assertModerator(moderator);
+      const rows = await prisma.report.findMany({
+        where: { resolvedAt: null },
+        orderBy: { createdAt: 'asc' },
+        take: MAX_OPEN_REPORTS,
+        include: { chat: { select: { matchedInterest: true } } },
+      });
+      const who = await parties(rows.flatMap((r) => [r.reporterSessionId, r.reportedSessionId]));
+      const unknown = (sessionId: string): TParty => ({
+        session_id: sessionId,
+        account_id: null,
+        username: null,
+        restricted: false,
+      });
+      return {
+        reports: rows.map((r) => ({
+          id: r.id,
+          reason: r.reason,
+          created_at: r.createdAt.toISOString(),
+          matched_interest: r.chat.matchedInterest,
+          reporter: who.get(r.reporterSessionId) ?? unknown(r.reporterSessionId),
+          reported: who.get(r.reportedSessionId) ?? unknown(r.reportedSessionId),
+          excerpt: JSON.parse(r.excerpt) as ExcerptLine[],
+        })),
+      };
+    },
+
+    async dismissReport(moderator, reportId, reason) {
+      assertModerator(moderator);
+      const { count } = await prisma.report.updateMany({
+        where: { id: reportId, resolvedAt: null },
+        data: { resolution: 'dismissed', resolvedAt: new Date(now()), resolvedBy: moderator.accountId },
+      });
+      if (count === 0 && !(await prisma.report.findUnique({ where: { id: reportId }, select: { id: true } }))) {
+        throw new AppError('ERR_NOT_FOUND', 'No such report.');
+      }
+      await record(moderator, 'dismiss_report', 'report', reportId, reason);
+      return { target_kind: 'report', target_id: reportId, restricted: false, chats_ended: 0 };
+    },
+
+    async blockSession(moderator, sessionId, reason) {
+      assertModerator(moderator);
+      const session = await strangerSession(sessionId);
+      return restrict(moderator, { kind: 'session', id: session.id, person: session.id }, reason);
+    },
+
+    async unblockSession(moderator, sessionId, reason) {
+      assertModerator(moderator);
+      const session = await strangerSession(sessionId);
+      await prisma.session.update({ where: { id: session.id }, data: { blockedAt: null, blockReason: null } });
+      await record(moderator, 'unblock', 'session', session.id, reason);
+      return { target_kind: 'session', target_id: session.id, restricted: false, chats_ended: 0 };
+    },
+
+    async suspendAccount(moderator, accountId, reason) {
+      assertModerator(moderator);
+      const found = await account(accountId);
+      if (found.id === moderator.accountId) throw new AppError('ERR_FORBIDDEN', 'You cannot suspend yourself.');
+      return restrict(moderator, { kind: 'account', id: found.id, person: found.id }, reason);
+    },
+
+    async unsuspendAccount(moderator, accountId, reason) {
+      assertModerator(moderator);
+      const found = await account(accountId);
+      await prisma.account.update({ where: { id: found.id }, data: { suspendedAt: null, suspendReason: null } });
+      await record(moderator, 'unsuspend', 'account', found.id, reason);
+      return { target_kind: 'account', target_id: found.id, restricted: false, chats_ended: 0 };
+    },
+
+    async audit(moderator, limit = 100) {
+      assertModerator(moderator);
+      const rows = await prisma.auditEntry.findMany({ orderBy: { createdAt: 'desc' }, take: limit });
+      const actors = await prisma.account.findMany({
+        where: { id: { in: rows.flatMap((r) => (r.actorId ? [r.actorId] : [])) } },
+        select: { id: true, username: true },
+      });
+      const names = new Map(actors.map((a) => [a.id, a.username]));
+      return {
+        entries: rows.map((r) => ({
+          id: r.id,
+          actor: r.actorKind === 'operator' ? 'operator' : 'moderator',
+          actor_username: r.actorId ? (names.get(r.actorId) ?? null) : null,
+          action: r.action as TAuditAction,
+          target_kind: r.targetKind as 'session' | 'account' | 'report',
+          target_id: r.targetId,
+          reason: r.reason,
+          created_at: r.createdAt.toISOString(),
+        })),
+      };
+    },
+  };
+}

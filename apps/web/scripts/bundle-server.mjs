@@ -15,7 +15,7 @@ const external = [
 ];
 
 await build({
-  entryPoints: { server: 'server/main.ts' },
+  entryPoints: { server: 'server/main.ts', cli: 'server/cli.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,

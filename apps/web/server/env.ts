@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RateLimits } from '@portal/api';
 
 const flag = z
   .enum(['true', 'false', '1', '0', ''])
@@ -27,10 +28,24 @@ export const ZEnv = z.object({
   PORTAL_TRUST_PROXY: flag,
   /** Serve only the API (no Next.js pages): for API-only deployments and the benchmark. */
   PORTAL_API_ONLY: flag,
-  /** Requests per minute per session on operations that need one. */
+  /** `off` turns every rate limit off (load tests only; a warning is logged at start). */
+  PORTAL_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  /** Requests per minute per session on operations that need one (each instance counts its own). */
   RATE_LIMIT_PER_MINUTE: positiveInt(600),
   /** New stranger sessions per minute per client IP. */
   RATE_LIMIT_SESSIONS_PER_MINUTE: positiveInt(60),
+  /** Registrations per hour per client IP. */
+  RATE_LIMIT_REGISTER_PER_HOUR: positiveInt(20),
+  /** Login attempts per minute per client IP. */
+  RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt(10),
+  /** Failed logins per hour per username, from anywhere. */
+  RATE_LIMIT_LOGIN_FAILURES_PER_HOUR: positiveInt(20),
+  /** Enqueues per minute per session, and per client IP. */
+  RATE_LIMIT_ENQUEUE_PER_MINUTE: positiveInt(30),
+  RATE_LIMIT_ENQUEUE_PER_IP_PER_MINUTE: positiveInt(300),
+  /** Chat messages (REST and socket) per minute per session, and per client IP. */
+  RATE_LIMIT_MESSAGES_PER_MINUTE: positiveInt(60),
+  RATE_LIMIT_MESSAGES_PER_IP_PER_MINUTE: positiveInt(600),
   /** Seconds between socket pings; a socket silent for two intervals is closed. */
   SOCKET_PING_SECONDS: positiveInt(30),
   SHUTDOWN_GRACE_SECONDS: positiveInt(10),
@@ -46,6 +61,22 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): TEnv {
     throw new Error(`Invalid configuration: ${problems}`);
   }
   return parsed.data;
+}
+
+export function rateLimits(env: TEnv): RateLimits {
+  const perMinute = (points: number) => ({ points, seconds: 60 });
+  const perHour = (points: number) => ({ points, seconds: 3600 });
+  return {
+    requests: perMinute(env.RATE_LIMIT_PER_MINUTE),
+    sessions: perMinute(env.RATE_LIMIT_SESSIONS_PER_MINUTE),
+    registrations: perHour(env.RATE_LIMIT_REGISTER_PER_HOUR),
+    logins: perMinute(env.RATE_LIMIT_LOGIN_PER_MINUTE),
+    loginFailures: perHour(env.RATE_LIMIT_LOGIN_FAILURES_PER_HOUR),
+    enqueues: perMinute(env.RATE_LIMIT_ENQUEUE_PER_MINUTE),
+    enqueuesPerIp: perMinute(env.RATE_LIMIT_ENQUEUE_PER_IP_PER_MINUTE),
+    messages: perMinute(env.RATE_LIMIT_MESSAGES_PER_MINUTE),
+    messagesPerIp: perMinute(env.RATE_LIMIT_MESSAGES_PER_IP_PER_MINUTE),
+  };
 }
 
 export function allowedOrigins(env: TEnv): string[] {

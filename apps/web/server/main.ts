@@ -1,19 +1,7 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { readEnv } from './env.ts';
 import { startPortalServer, type Pages } from './portal-server.ts';
-
-/** The repository root: the bundled server runs from apps/web/dist, sources from apps/web/server. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'pnpm-workspace.yaml'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the repository root (pnpm-workspace.yaml)');
-    dir = parent;
-  }
-  return dir;
-}
+import { repoRoot } from './root.ts';
 
 async function main(): Promise<void> {
   const env = readEnv();

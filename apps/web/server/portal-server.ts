@@ -9,6 +9,7 @@ import {
   sendError,
   toErrorBody,
   TRPC_BASE_PATH,
+  UNLIMITED,
 } from '@portal/api';
 import {
   createCore,
@@ -21,7 +22,7 @@ import {
   type Logger,
 } from '@portal/core';
 import { migrateDatabase, openDatabase } from '@portal/db';
-import { allowedOrigins, type TEnv } from './env.ts';
+import { allowedOrigins, rateLimits, type TEnv } from './env.ts';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -77,11 +78,14 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
     allowedOrigins: allowedOrigins(env),
     trustProxy: env.PORTAL_TRUST_PROXY,
     maxBodyBytes: 16 * 1024,
-    limiters: createLimiters({
-      perSession: env.RATE_LIMIT_PER_MINUTE,
-      newSessionsPerIp: env.RATE_LIMIT_SESSIONS_PER_MINUTE,
-    }),
+    limiters:
+      env.PORTAL_RATE_LIMITS === 'off'
+        ? UNLIMITED
+        : createLimiters(rateLimits(env), db.provider === 'postgresql' ? { kind: 'postgres', pool: db.pool } : { kind: 'memory' }),
   };
+  if (env.PORTAL_RATE_LIMITS === 'off') {
+    logger.warn('PORTAL_RATE_LIMITS=off: every rate limit is off. Use this for load tests only.');
+  }
   const rest = createRestHandler(http);
   const trpc = createTrpcHandler(http);
   const openapi = JSON.stringify(buildOpenApiDocument());

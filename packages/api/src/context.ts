@@ -9,8 +9,8 @@ export interface Context {
   limiters: Limiters;
   /** The psession cookie's value, if any. */
   token: string | null;
-  /** Sets the psession cookie on the response (the REST and tRPC adapters write the header). */
-  setSessionToken(token: string): void;
+  /** Sets the psession cookie on the response (the REST and tRPC adapters write the header); null clears it. */
+  setSessionToken(token: string | null): void;
   /** A success status other than 200 for REST (e.g. 201 Created); tRPC ignores it. */
   setStatus(status: number): void;
 }

@@ -24,8 +24,14 @@ to receive everything since), \`{"type":"message","token","text"}\`, \`{"type":"
 
 Server → client: \`joined\` (the chat, recent or missed messages, \`partner_online\`), \`message\` (\`from\`:
 "me" | "partner"; your own messages come back too), \`typing\`, \`partner_joined\`, \`partner_left\` (the partner's
-last socket left the chat), \`ended\` (\`reason\` "ended" | "expired", \`by\` "me" | "partner"), \`matched\` (pushed when a
-search of this session is matched), and \`error\` (\`{error, message, token?}\` with the REST codes; the socket stays open).
+last socket left the chat), \`ended\` (\`reason\` "ended" | "expired" | "reported" | "moderated", \`by\` "me" | "partner"),
+\`matched\` (pushed when a search of this session is matched), and \`error\` (\`{error, message, token?}\` with the REST
+codes; the socket stays open).
+
+The server closes a socket itself after an \`error\` event in two cases: close code 4401 when the session was signed
+out, replaced (login, register) or revoked (connect again: the cookie now names another session, or none), and 4403
+when the person was blocked or suspended (connecting again is refused with 403). Messages are rate-limited per
+session and per IP like their REST twin (\`error\` \`ERR_RATE_LIMITED\`).
 A message sent over REST reaches the socket and the other way round. The server pings every 30 s and closes a socket that
 missed a ping.`;
 
@@ -142,6 +148,34 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
     };
     if (ok) ok.description = 'The session the cookie already names.';
   }
+  // Success statuses other than 200 (the procedures set them; trpc-to-openapi documents 200).
+  const moved: [string, string, string][] = [
+    ['/v1/portal/auth/register', '201', 'The account was created; the new session is returned and its cookie set.'],
+    ['/v1/portal/chats/{token}/messages', '201', 'The message was stored.'],
+    ['/v1/portal/chats/{token}/report', '201', 'The report was filed and the chat ended.'],
+  ];
+  for (const [path, status, description] of moved) {
+    const operation = paths[path]?.post;
+    const ok = operation?.responses['200'];
+    if (!operation || !ok) continue;
+    operation.responses = { [status]: { ...ok, description }, ...operation.responses };
+    delete operation.responses['200'];
+  }
+  const report = paths['/v1/portal/chats/{token}/report']?.post;
+  if (report?.responses['201']) {
+    report.responses['200'] = { ...report.responses['201'], description: 'Already reported: the first report.' };
+  }
+  const logout = paths['/v1/portal/auth/logout']?.post;
+  if (logout) {
+    delete logout.responses['200'];
+    logout.responses = {
+      '204': {
+        description: 'Signed out; the cookie is cleared.',
+        headers: { 'Set-Cookie': { schema: { type: 'string' }, description: 'psession=; Max-Age=0; ...' } },
+      },
+      ...logout.responses,
+    };
+  }
   const health = paths['/v1/portal/health']?.get;
   if (health?.responses['200']) {
     health.responses['503'] = { ...health.responses['200'], description: 'The database is unreachable.' };
@@ -185,7 +219,7 @@ function addOperationalPaths(paths: Record<string, Record<string, Operation>>): 
       security: [{ psession: [] }],
       responses: {
         '101': { description: 'Switching protocols: the socket is open.' },
-        ...errorResponses(['ERR_UNAUTHENTICATED', 'ERR_BAD_ORIGIN']),
+        ...errorResponses(['ERR_UNAUTHENTICATED', 'ERR_BAD_ORIGIN', 'ERR_STRANGER_BLOCKED', 'ERR_ACCOUNT_SUSPENDED']),
       },
     },
   };

@@ -1,11 +1,12 @@
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+  type RateLimiterStoreAbstract,
+} from 'rate-limiter-flexible';
 import { AppError } from '@portal/contracts';
-
-export interface RateLimits {
-  /** Requests per minute per session on operations that need one (RATE_LIMIT_PER_MINUTE). */
-  perSession: number;
-  /** New sessions per minute per client IP (RATE_LIMIT_SESSIONS_PER_MINUTE). */
-  newSessionsPerIp: number;
-}
+import type { PostgresDatabase } from '@portal/db';
 
 /** Thrown as 429; the REST adapter turns `retryAfterSeconds` into Retry-After. */
 export class RateLimitedError extends AppError {
@@ -13,57 +14,136 @@ export class RateLimitedError extends AppError {
 
   constructor(retryAfterSeconds: number) {
     super('ERR_RATE_LIMITED');
-    this.retryAfterSeconds = retryAfterSeconds;
+    this.retryAfterSeconds = Math.max(1, retryAfterSeconds);
   }
 }
 
-interface Bucket {
-  tokens: number;
-  at: number;
+/** `points` actions per `seconds`, per key (a fixed window that starts at the first action). */
+export interface Rule {
+  points: number;
+  seconds: number;
 }
 
-/**
- * Token buckets per key, in this process's memory: a limit applies per instance.
- * Each bucket holds a minute's allowance and refills continuously.
- */
-export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+/** Every limit, each set by its own environment variable (see the README). */
+export interface RateLimits {
+  /** Any request that needs a session, per session, kept in each instance's memory (the hot path). */
+  requests: Rule;
+  /** New stranger sessions per client IP. */
+  sessions: Rule;
+  /** Registrations per client IP. */
+  registrations: Rule;
+  /** Login attempts per client IP. */
+  logins: Rule;
+  /** Failed logins per username, from anywhere (guessing one account's password). */
+  loginFailures: Rule;
+  /** Enqueues per session, and per client IP. */
+  enqueues: Rule;
+  enqueuesPerIp: Rule;
+  /** Chat messages (REST and socket) per session, and per client IP. */
+  messages: Rule;
+  messagesPerIp: Rule;
+}
 
-  constructor(
-    private readonly perMinute: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+/** Where shared limits keep their counters: this process, or PostgreSQL for every instance at once. */
+export type LimitStore = { kind: 'memory' } | { kind: 'postgres'; pool: PostgresDatabase['pool'] };
 
-  /** Takes one token for `key`, or throws RateLimitedError. */
-  take(key: string): void {
-    const now = this.now();
-    const rate = this.perMinute / 60_000;
-    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
-    bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.at) * rate);
-    bucket.at = now;
-    if (bucket.tokens < 1) throw new RateLimitedError(Math.ceil((1 - bucket.tokens) / rate / 1000));
-    bucket.tokens -= 1;
-    this.buckets.set(key, bucket);
-    if (this.buckets.size > 50_000) this.prune(now, rate);
-  }
+/** One limit over keys. A disabled limit lets everything through. */
+export class Limit {
+  constructor(private readonly limiter: RateLimiterAbstract | null) {}
 
-  /** Forgets buckets that have refilled: they behave exactly like new ones. */
-  private prune(now: number, rate: number): void {
-    for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + (now - bucket.at) * rate >= this.perMinute) this.buckets.delete(key);
+  /** Counts one action for `key`, or throws RateLimitedError. */
+  async take(key: string): Promise<void> {
+    if (!this.limiter) return;
+    try {
+      await this.limiter.consume(key);
+    } catch (error) {
+      throw refusal(error);
     }
   }
+
+  /** Throws RateLimitedError if `key` has used its allowance, without counting anything. */
+  async check(key: string): Promise<void> {
+    if (!this.limiter) return;
+    const res = await this.limiter.get(key);
+    if (res && res.consumedPoints >= this.limiter.points) throw new RateLimitedError(Math.ceil(res.msBeforeNext / 1000));
+  }
+
+  /** Counts one action for `key` without refusing this one (e.g. a failed login already answered). */
+  async penalize(key: string): Promise<void> {
+    await this.limiter?.penalty(key, 1);
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.limiter?.delete(key);
+  }
+}
+
+function refusal(error: unknown): Error {
+  if (error instanceof RateLimiterRes) return new RateLimitedError(Math.ceil(error.msBeforeNext / 1000));
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 export interface Limiters {
-  perSession: RateLimiter;
-  newSessionsPerIp: RateLimiter;
+  requests: Limit;
+  sessions: Limit;
+  registrations: Limit;
+  logins: Limit;
+  loginFailures: Limit;
+  enqueues: Limit;
+  enqueuesPerIp: Limit;
+  messages: Limit;
+  messagesPerIp: Limit;
 }
 
-export const createLimiters = (limits: RateLimits): Limiters => ({
-  perSession: new RateLimiter(limits.perSession),
-  newSessionsPerIp: new RateLimiter(limits.newSessionsPerIp),
-});
+/**
+ * rate-limiter-flexible behind each limit. On PostgreSQL the counters live in
+ * the `rate_limits` table, shared by every instance; if that store fails, each
+ * instance falls back to counting in memory rather than refusing or crashing.
+ * The per-request limit always counts in memory: it guards each instance and
+ * must not cost a database round trip on every request.
+ */
+export function createLimiters(limits: RateLimits, store: LimitStore): Limiters {
+  const memory = (prefix: string, rule: Rule) =>
+    new RateLimiterMemory({ keyPrefix: prefix, points: rule.points, duration: rule.seconds });
+  const shared = (prefix: string, rule: Rule): Limit => {
+    if (store.kind === 'memory') return new Limit(memory(prefix, rule));
+    const limiter: RateLimiterStoreAbstract = new RateLimiterPostgres({
+      storeClient: store.pool,
+      storeType: 'pool',
+      tableName: 'rate_limits',
+      tableCreated: true, // by the migrations
+      clearExpiredByTimeout: true,
+      keyPrefix: prefix,
+      points: rule.points,
+      duration: rule.seconds,
+      insuranceLimiter: memory(prefix, rule),
+    });
+    return new Limit(limiter);
+  };
+  return {
+    requests: new Limit(memory('req', limits.requests)),
+    sessions: shared('session_ip', limits.sessions),
+    registrations: shared('register_ip', limits.registrations),
+    logins: shared('login_ip', limits.logins),
+    loginFailures: shared('login_fail', limits.loginFailures),
+    enqueues: shared('enqueue', limits.enqueues),
+    enqueuesPerIp: shared('enqueue_ip', limits.enqueuesPerIp),
+    messages: shared('message', limits.messages),
+    messagesPerIp: shared('message_ip', limits.messagesPerIp),
+  };
+}
 
-/** For createCaller in tests and scripts: no limits. */
-export const UNLIMITED: Limiters = createLimiters({ perSession: Infinity, newSessionsPerIp: Infinity });
+const OFF = new Limit(null);
+
+/** PORTAL_RATE_LIMITS=off, and createCaller in tests and scripts: no limits at all. */
+export const UNLIMITED: Limiters = {
+  requests: OFF,
+  sessions: OFF,
+  registrations: OFF,
+  logins: OFF,
+  loginFailures: OFF,
+  enqueues: OFF,
+  enqueuesPerIp: OFF,
+  messages: OFF,
+  messagesPerIp: OFF,
+};

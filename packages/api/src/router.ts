@@ -1,13 +1,17 @@
+import { authRouter } from './routers/auth/index.ts';
 import { chatRouter } from './routers/chat/index.ts';
 import { matchRouter } from './routers/match/index.ts';
+import { moderationRouter } from './routers/moderation/index.ts';
 import { sessionRouter } from './routers/session/index.ts';
 import { getHealth } from './routers/system/get-health.ts';
 import { createCallerFactory, router } from './trpc.ts';
 
 export const appRouter = router({
   session: sessionRouter,
+  auth: authRouter,
   match: matchRouter,
   chat: chatRouter,
+  moderation: moderationRouter,
   system: router({ health: getHealth }),
 });
 

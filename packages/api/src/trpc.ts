@@ -1,11 +1,16 @@
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { AppError, type TErrorCode } from '@portal/contracts';
+import { assertMayMatch, assertModerator } from '@portal/core';
 import type { Context } from './context.ts';
 import { toErrorBody, toTRPCError } from './errors.ts';
 
 /** OpenAPI metadata plus the domain errors a procedure can answer with (documented in /v1/openapi.json). */
-export type PortalMeta = OpenApiMeta<{ errors?: TErrorCode[] }>;
+export type PortalMeta = OpenApiMeta<{
+  errors?: TErrorCode[];
+  /** Refused to blocked strangers and suspended accounts (403 right after authentication). */
+  restricted?: boolean;
+}>;
 
 const t = initTRPC
   .context<Context>()
@@ -29,11 +34,31 @@ const mapAppErrors = t.middleware(async ({ next }) => {
 /** Resolves the psession cookie; 401 before any other check, input parsing included. */
 const requireSession = t.middleware(async ({ ctx, next }) => {
   const principal = await ctx.core.sessions.authenticate(ctx.token);
-  ctx.limiters.perSession.take(principal.sessionId);
   return next({ ctx: { principal } });
 });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(mapAppErrors);
-export const authedProcedure = publicProcedure.use(requireSession);
+
+/**
+ * 401 without a session; then, for procedures whose meta says `restricted: true`
+ * (the enqueue), 403 for a blocked stranger or a suspended account before any
+ * other check; then the per-session request ceiling (429).
+ */
+export const authedProcedure = publicProcedure
+  .use(requireSession)
+  .use(({ ctx, meta, next }) => {
+    if (meta?.restricted) assertMayMatch(ctx.principal);
+    return next();
+  })
+  .use(async ({ ctx, next }) => {
+    await ctx.limiters.requests.take(ctx.principal.sessionId);
+    return next();
+  });
+
+/** 403 ERR_FORBIDDEN without the moderator role. */
+export const moderatorProcedure = authedProcedure.use(({ ctx, next }) => {
+  assertModerator(ctx.principal);
+  return next();
+});

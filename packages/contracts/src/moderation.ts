@@ -80,6 +80,10 @@ export type TAuditList = z.infer<typeof ZAuditList>;
 /** Path ids are UUIDs; anything else cannot name a row (404). */
 export const ZTargetInput = z.object({ id: z.string().max(64) });
 export const ZTargetWithReason = ZTargetInput.extend({ reason: ZReason });
+/** Lifting a block or dismissing a report: the reason is optional. */
+export const ZTargetWithNote = ZTargetInput.extend({ reason: ZReason.optional() });
+
+export const ZAuditQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).optional() });
 
 export const ZModerationResult = z.object({
   target_kind: z.enum(['session', 'account', 'report']),

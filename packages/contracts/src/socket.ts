@@ -4,6 +4,13 @@ import { ZMatchState } from './match.ts';
 
 export const SOCKET_PATH = '/v1/portal/socket';
 
+/**
+ * Close codes the server uses after an `error` event: the session was signed out,
+ * replaced or revoked (connect again with the current cookie), or the person was
+ * blocked or suspended (connecting again is refused with 403).
+ */
+export const SOCKET_CLOSE = { signedOut: 4401, restricted: 4403 } as const;
+
 const token = z.string().max(64);
 
 /** What a client may send over /v1/portal/socket. */

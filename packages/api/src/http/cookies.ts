@@ -12,10 +12,10 @@ export function readSessionCookie(req: IncomingMessage): string | null {
   return null;
 }
 
-/** HttpOnly, SameSite=Lax, Path=/, and Secure when the page was served over https. */
-export function sessionCookie(token: string, secure: boolean): string {
-  const maxAge = 400 * 24 * 3600; // the longest lifetime browsers honour
-  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
+/** HttpOnly, SameSite=Lax, Path=/, and Secure when the page was served over https; `null` clears it. */
+export function sessionCookie(token: string | null, secure: boolean): string {
+  const maxAge = token === null ? 0 : 400 * 24 * 3600; // the longest lifetime browsers honour
+  return `${SESSION_COOKIE}=${token ?? ''}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
 }
 
 /** A malformed escape is no session, not an error. */

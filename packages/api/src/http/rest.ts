@@ -67,7 +67,13 @@ export function createRestHandler(options: HttpOptions): (req: IncomingMessage, 
     // trpc-to-openapi writes `{...shape, message, code, issues}`; SPEC §6 wants exactly `{error, message}`.
     res.end = ((chunk?: unknown, ...rest: unknown[]) => {
       const body = errors.get(req);
-      return body ? end(JSON.stringify(body)) : end(chunk as string, ...(rest as []));
+      if (body) return end(JSON.stringify(body));
+      if (res.statusCode === 204) {
+        res.removeHeader('content-type');
+        res.removeHeader('content-length');
+        return end();
+      }
+      return end(chunk as string, ...(rest as []));
     }) as typeof res.end;
     await handler(req, res);
   };

@@ -5,17 +5,22 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   AppError,
   ERRORS,
+  SOCKET_CLOSE,
   SOCKET_PATH,
   ZClientEvent,
   type TClientEvent,
   type TErrorBody,
+  type TErrorCode,
   type TServerEvent,
 } from '@portal/contracts';
 import { toMessage, type PortalEvent, type Principal } from '@portal/core';
 import { toErrorBody } from '../errors.ts';
 import { readSessionCookie } from '../http/cookies.ts';
 import type { HttpOptions } from '../http/options.ts';
-import { originAllowed } from '../http/request.ts';
+import { clientIp, originAllowed } from '../http/request.ts';
+
+const restrictionOf = (principal: Principal): TErrorCode | null =>
+  principal.suspended ? 'ERR_ACCOUNT_SUSPENDED' : principal.blocked ? 'ERR_STRANGER_BLOCKED' : null;
 
 export interface SocketOptions extends HttpOptions {
   /** How often to ping; a socket that has not answered the previous ping is closed. */
@@ -25,6 +30,9 @@ export interface SocketOptions extends HttpOptions {
 interface Connection {
   ws: WebSocket;
   principal: Principal;
+  /** The cookie it connected with: checked again at every ping (revocations from another process). */
+  token: string | null;
+  clientIp: string;
   /** Joined chats: token → the partner's person key. */
   chats: Map<string, string>;
   /** Events for chats whose `joined` is not sent yet: they follow it, minus what it already holds. */
@@ -73,7 +81,23 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
 
   const online = (token: string, person: string) => (presence.get(token)?.get(person) ?? 0) > 0;
 
+  const everyConnection = () => [...bySession.values()].flatMap((conns) => [...conns]);
+
+  /** Tells the socket why, then closes it. */
+  function shut(conn: Connection, error: TErrorCode): void {
+    sendError(conn, new AppError(error).toBody());
+    const code = error === 'ERR_UNAUTHENTICATED' ? SOCKET_CLOSE.signedOut : SOCKET_CLOSE.restricted;
+    conn.ws.close(code, error);
+  }
+
   function onBusEvent(event: PortalEvent): void {
+    if (event.type === 'disconnect') {
+      const sessions = new Set(event.sessions ?? []);
+      for (const conn of everyConnection()) {
+        if (sessions.has(conn.principal.sessionId) || conn.principal.personKey === event.person) shut(conn, event.error);
+      }
+      return;
+    }
     if (event.type === 'matched') {
       for (const conn of bySession.get(event.session) ?? []) send(conn, { type: 'matched', match: event.match });
       return;
@@ -151,6 +175,8 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
         return;
       }
       case 'message':
+        await options.limiters.messages.take(principal.sessionId);
+        await options.limiters.messagesPerIp.take(conn.clientIp);
         await core.chats.send(principal, event.token, event.text, event.client_id);
         return;
       case 'typing':
@@ -181,9 +207,9 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
         );
       }
       token = parsed.data.token;
-      options.limiters.perSession.take(conn.principal.sessionId);
       const event = parsed.data;
       conn.queue = conn.queue
+        .then(() => options.limiters.requests.take(conn.principal.sessionId))
         .then(() => handle(conn, event))
         .catch((error: unknown) => reportError(conn, error, token));
     } catch (error) {
@@ -197,10 +223,12 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     sendError(conn, body, token);
   }
 
-  function connect(ws: WebSocket, principal: Principal): void {
+  function connect(ws: WebSocket, principal: Principal, token: string | null, ip: string): void {
     const conn: Connection = {
       ws,
       principal,
+      token,
+      clientIp: ip,
       chats: new Map(),
       pending: new Map(),
       queue: Promise.resolve(),
@@ -237,9 +265,12 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     if ((req.url ?? '').split('?', 1)[0] !== SOCKET_PATH) return reject(socket, new AppError('ERR_NOT_FOUND').toBody());
     // Browsers send Origin on every WebSocket: a foreign page must not ride the cookie.
     if (!originAllowed(req, options)) return reject(socket, new AppError('ERR_BAD_ORIGIN').toBody());
-    const principal = await core.sessions.find(readSessionCookie(req));
+    const token = readSessionCookie(req);
+    const principal = await core.sessions.find(token);
     if (!principal) return reject(socket, new AppError('ERR_UNAUTHENTICATED').toBody());
-    wss.handleUpgrade(req, socket, head, (ws) => connect(ws, principal));
+    const restriction = restrictionOf(principal);
+    if (restriction) return reject(socket, new AppError(restriction).toBody());
+    wss.handleUpgrade(req, socket, head, (ws) => connect(ws, principal, token, clientIp(req, options)));
   }
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -251,16 +282,28 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
   };
   server.on('upgrade', onUpgrade);
 
+  /**
+   * Sessions revoked or restricted where no bus reaches (the operator's command
+   * line on SQLite runs in another process) are caught here, once per ping.
+   */
+  async function recheck(conn: Connection): Promise<void> {
+    const now = await core.sessions.find(conn.token);
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    if (!now || now.sessionId !== conn.principal.sessionId) return shut(conn, 'ERR_UNAUTHENTICATED');
+    const restriction = restrictionOf(now);
+    if (restriction) return shut(conn, restriction);
+    conn.principal = now;
+  }
+
   const pinger = setInterval(() => {
-    for (const conns of bySession.values()) {
-      for (const conn of conns) {
-        if (!conn.alive) {
-          conn.ws.terminate();
-          continue;
-        }
-        conn.alive = false;
-        conn.ws.ping();
+    for (const conn of everyConnection()) {
+      if (!conn.alive) {
+        conn.ws.terminate();
+        continue;
       }
+      conn.alive = false;
+      conn.ws.ping();
+      recheck(conn).catch(fail);
     }
   }, options.pingIntervalMs);
   pinger.unref();
@@ -270,7 +313,7 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
       clearInterval(pinger);
       server.off('upgrade', onUpgrade);
       unsubscribe();
-      const open = [...bySession.values()].flatMap((conns) => [...conns]);
+      const open = everyConnection();
       for (const conn of open) conn.ws.close(1001, 'server shutting down');
       // A client that does not finish the closing handshake within a second is cut off.
       const closed = (ws: WebSocket) =>

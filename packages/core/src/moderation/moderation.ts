@@ -19,11 +19,11 @@ export interface ModerationService {
   /** Files a report on the chat partner and ends the chat (once per chat and reporter). */
   report(reporter: Principal, token: string, reason: string): Promise<{ receipt: TReportReceipt; created: boolean }>;
   openReports(moderator: Principal): Promise<TReportList>;
-  dismissReport(moderator: Principal, reportId: string, reason: string): Promise<TModerationResult>;
+  dismissReport(moderator: Principal, reportId: string, reason: string | null): Promise<TModerationResult>;
   blockSession(moderator: Principal, sessionId: string, reason: string): Promise<TModerationResult>;
-  unblockSession(moderator: Principal, sessionId: string, reason: string): Promise<TModerationResult>;
+  unblockSession(moderator: Principal, sessionId: string, reason: string | null): Promise<TModerationResult>;
   suspendAccount(moderator: Principal, accountId: string, reason: string): Promise<TModerationResult>;
-  unsuspendAccount(moderator: Principal, accountId: string, reason: string): Promise<TModerationResult>;
+  unsuspendAccount(moderator: Principal, accountId: string, reason: string | null): Promise<TModerationResult>;
   audit(moderator: Principal, limit?: number): Promise<TAuditList>;
 }
 
@@ -75,7 +75,7 @@ export function createModerationService(
     action: TAuditAction,
     targetKind: 'session' | 'account' | 'report',
     targetId: string,
-    reason: string,
+    reason: string | null,
   ) {
     await prisma.auditEntry.create({
       data: {

@@ -3,6 +3,7 @@ import { endChat } from './end-chat.ts';
 import { getChat } from './get-chat.ts';
 import { listChats } from './list-chats.ts';
 import { listMessages } from './list-messages.ts';
+import { reportChat } from './report-chat.ts';
 import { sendMessage } from './send-message.ts';
 
 export const chatRouter = router({
@@ -11,4 +12,5 @@ export const chatRouter = router({
   messages: listMessages,
   send: sendMessage,
   end: endChat,
+  report: reportChat,
 });

@@ -3,7 +3,7 @@ import { authedProcedure } from '../../trpc.ts';
 
 export const sendMessage = authedProcedure
   .meta({
-    errors: ['ERR_CHAT_NOT_FOUND', 'ERR_CHAT_ENDED'],
+    errors: ['ERR_CHAT_NOT_FOUND', 'ERR_CHAT_ENDED', 'ERR_RATE_LIMITED'],
     openapi: {
       method: 'POST',
       path: '/v1/portal/chats/{token}/messages',
@@ -16,6 +16,8 @@ export const sendMessage = authedProcedure
   .input(ZPostMessageInput.strict())
   .output(ZMessage)
   .mutation(async ({ ctx, input }) => {
+    await ctx.limiters.messages.take(ctx.principal.sessionId);
+    await ctx.limiters.messagesPerIp.take(ctx.clientIp);
     const message = await ctx.core.chats.send(ctx.principal, input.token, input.text, input.client_id);
     ctx.setStatus(201);
     return message;

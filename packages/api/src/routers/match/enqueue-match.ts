@@ -3,12 +3,14 @@ import { authedProcedure } from '../../trpc.ts';
 
 export const enqueueMatch = authedProcedure
   .meta({
+    restricted: true,
     errors: [
       'ERR_STRANGER_BLOCKED',
       'ERR_ACCOUNT_SUSPENDED',
       'ERR_MATCH_UNSUPPORTED_INTEREST',
       'ERR_MATCH_ALREADY_SEARCHING',
       'ERR_MATCH_SLOT_LIMIT',
+      'ERR_RATE_LIMITED',
     ],
     openapi: {
       method: 'POST',
@@ -29,4 +31,8 @@ export const enqueueMatch = authedProcedure
   })
   .input(ZEnqueueInput.strict())
   .output(ZMatchState)
-  .mutation(({ ctx, input }) => ctx.core.matching.enqueue(ctx.principal, input.interests));
+  .mutation(async ({ ctx, input }) => {
+    await ctx.limiters.enqueues.take(ctx.principal.sessionId);
+    await ctx.limiters.enqueuesPerIp.take(ctx.clientIp);
+    return ctx.core.matching.enqueue(ctx.principal, input.interests);
+  });

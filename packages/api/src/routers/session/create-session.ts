@@ -20,7 +20,7 @@ export const createSession = publicProcedure
   .mutation(async ({ ctx }) => {
     const existing = await ctx.core.sessions.find(ctx.token);
     if (existing) return ctx.core.sessions.describe(existing);
-    ctx.limiters.newSessionsPerIp.take(ctx.clientIp);
+    await ctx.limiters.sessions.take(ctx.clientIp);
     const { principal, token } = await ctx.core.sessions.create();
     ctx.setSessionToken(token);
     ctx.setStatus(201);

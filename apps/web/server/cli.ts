@@ -1,0 +1,102 @@
+// The operator's command line: `pnpm portal <command>` (README, "Operator commands").
+// It talks to the same database as the server (DATABASE_URL, same default), and on
+// PostgreSQL announces revocations to every running instance over LISTEN/NOTIFY.
+import { join } from 'node:path';
+import { AppError, ZPlan, ZRole } from '@portal/contracts';
+import { createCore, createLocalBus, createPostgresBus, type Core, type EventBus } from '@portal/core';
+import { migrateDatabase, openDatabase } from '@portal/db';
+import { readEnv } from './env.ts';
+import { repoRoot } from './root.ts';
+
+const USAGE = `Usage: pnpm portal <command>
+
+  plan set <username> free|premium     premium holds three active chats at once, free one
+  role set <username> user|moderator   moderators see reports and block or suspend people
+  sessions list <username>             the account's sessions (id, created, revoked)
+  sessions revoke <username> <id>      signs one session out everywhere
+  sessions revoke <username> --all     signs every session of the account out
+
+Reads DATABASE_URL like the server does (default file:./data/portal.db); run it where you run the server.`;
+
+class UsageError extends Error {}
+
+type Command = (core: Core, args: string[]) => Promise<string>;
+
+const COMMANDS: Record<string, Command> = {
+  'plan set': async (core, [username, plan]) => {
+    const parsed = ZPlan.safeParse(plan);
+    if (!username || !parsed.success) throw new UsageError('plan set <username> free|premium');
+    await core.accounts.setPlan(username, parsed.data);
+    return `${username} is now on the ${parsed.data} plan.`;
+  },
+  'role set': async (core, [username, role]) => {
+    const parsed = ZRole.safeParse(role);
+    if (!username || !parsed.success) throw new UsageError('role set <username> user|moderator');
+    await core.accounts.setRole(username, parsed.data);
+    return `${username} is now a ${parsed.data}.`;
+  },
+  'sessions list': async (core, [username]) => {
+    if (!username) throw new UsageError('sessions list <username>');
+    const sessions = await core.accounts.listSessions(username);
+    if (sessions.length === 0) return `${username} has no sessions.`;
+    return sessions
+      .map((s) => `${s.id}  created ${s.created_at}  ${s.revoked_at ? `revoked ${s.revoked_at}` : 'live'}`)
+      .join('\n');
+  },
+  'sessions revoke': async (core, [username, which]) => {
+    if (!username || !which) throw new UsageError('sessions revoke <username> <session-id>|--all');
+    const count = await core.accounts.revokeSessions(username, which === '--all' ? 'all' : which);
+    return `Revoked ${count} session${count === 1 ? '' : 's'} of ${username}.`;
+  },
+};
+
+async function run(argv: string[]): Promise<number> {
+  const key = argv.slice(0, 2).join(' ');
+  const command = COMMANDS[key];
+  if (!command) {
+    process.stdout.write(`${USAGE}\n`);
+    return argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' ? 0 : 2;
+  }
+  const env = readEnv();
+  const root = repoRoot();
+  const provider = env.DATABASE_URL.startsWith('file:') ? 'sqlite' : 'postgresql';
+  await migrateDatabase(env.DATABASE_URL, {
+    migrationsDir: join(root, provider === 'sqlite' ? 'prisma/migrations' : 'prisma/postgres/migrations'),
+  });
+  const db = await openDatabase(env.DATABASE_URL, { poolSize: 2 });
+  let bus: EventBus = createLocalBus();
+  if (db.provider === 'postgresql') {
+    bus = await createPostgresBus({
+      url: env.DATABASE_URL,
+      pool: db.pool,
+      loadMessage: () => Promise.resolve(null),
+      onError: () => undefined,
+    });
+  }
+  const core = createCore(db, { bus });
+  try {
+    process.stdout.write(`${await command(core, argv.slice(2))}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`Usage: pnpm portal ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof AppError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await bus.close();
+    await db.close();
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`portal: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,17 @@
+import { ZModerationResult, ZTargetWithNote } from '@portal/contracts';
+import { moderatorProcedure } from '../../trpc.ts';
+
+export const dismissReport = moderatorProcedure
+  .meta({
+    errors: ['ERR_FORBIDDEN', 'ERR_NOT_FOUND'],
+    openapi: {
+      method: 'POST',
+      path: '/v1/portal/moderation/reports/{id}/dismiss',
+      tags: ['moderation'],
+      summary: 'Dismiss a report',
+      description: 'Moderators only. Closes the report without acting on anyone; `reason` (optional) goes to the audit trail.',
+    },
+  })
+  .input(ZTargetWithNote.strict())
+  .output(ZModerationResult)
+  .mutation(({ ctx, input }) => ctx.core.moderation.dismissReport(ctx.principal, input.id, input.reason ?? null));

@@ -81,7 +81,10 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
     limiters:
       env.PORTAL_RATE_LIMITS === 'off'
         ? UNLIMITED
-        : createLimiters(rateLimits(env), db.provider === 'postgresql' ? { kind: 'postgres', pool: db.pool } : { kind: 'memory' }),
+        : createLimiters(
+            rateLimits(env),
+            db.provider === 'postgresql' ? { kind: 'postgres', pool: db.pool } : { kind: 'memory' },
+          ),
   };
   if (env.PORTAL_RATE_LIMITS === 'off') {
     logger.warn('PORTAL_RATE_LIMITS=off: every rate limit is off. Use this for load tests only.');

@@ -15,7 +15,6 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       server = await startServer({
         DATABASE_URL: target.url,
         PORTAL_API_ONLY: 'true',
-        RATE_LIMIT_SESSIONS_PER_MINUTE: '100000',
       });
       base = server.url;
     });

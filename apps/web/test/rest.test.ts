@@ -16,7 +16,6 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         DATABASE_URL: target.url,
         PORTAL_API_ONLY: 'false',
         PG_POOL_SIZE: '20',
-        RATE_LIMIT_SESSIONS_PER_MINUTE: '100000',
       });
       base = server.url;
       db = await openDatabase(target.url);

@@ -8,6 +8,22 @@ import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 
 const SERVER = fileURLToPath(new URL('../dist/server.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/cli.mjs', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** `pnpm portal <args>`: runs the operator's command line (the bundle that script runs) against a database. */
+export async function runCli(databaseUrl: string, args: string[]): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, out };
+}
 
 export interface RunningServer {
   url: string;
@@ -20,7 +36,16 @@ export interface RunningServer {
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
   if (!existsSync(SERVER)) throw new Error(`${SERVER} is missing: run the build first (npm test does)`);
   const child = spawn(process.execPath, [SERVER], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NEXT_TELEMETRY_DISABLED: '1', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      NEXT_TELEMETRY_DISABLED: '1',
+      // Every test client is 127.0.0.1: limits are on only where a test turns them on.
+      PORTAL_RATE_LIMITS: 'off',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -93,6 +118,12 @@ export function request(base: string, path: string, options: RequestOptions = {}
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** The psession value a response sets ('' when it clears it), or null. */
+export function cookieOf(reply: Reply): string | null {
+  const match = /psession=([^;]*)/.exec(String(reply.headers['set-cookie'] ?? ''));
+  return match ? match[1]! : null;
 }
 
 /** A person with a cookie jar of one cookie. */

@@ -14,6 +14,8 @@ export interface TestSocket {
     from?: number,
   ): Promise<Extract<TServerEvent, { type: T }>>;
   close(): Promise<void>;
+  /** Resolves when the server closes the socket, with its close code. */
+  closed: Promise<{ code: number; reason: string }>;
 }
 
 export function openSocket(
@@ -28,6 +30,9 @@ export function openSocket(
     autoPong: options.answerPings ?? true,
   });
   const events: TServerEvent[] = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString('utf8') })),
+  );
   const waiters = new Set<() => void>();
   ws.on('message', (data: Buffer) => {
     events.push(ZServerEvent.parse(JSON.parse(data.toString('utf8'))));
@@ -36,6 +41,7 @@ export function openSocket(
   const socket: TestSocket = {
     ws,
     events,
+    closed,
     send: (event) => ws.send(typeof event === 'string' ? event : JSON.stringify(event)),
     next(type, match = () => true, from = 0) {
       return new Promise((resolve, reject) => {

@@ -65,7 +65,8 @@ export class Limit {
   async check(key: string): Promise<void> {
     if (!this.limiter) return;
     const res = await this.limiter.get(key);
-    if (res && res.consumedPoints >= this.limiter.points) throw new RateLimitedError(Math.ceil(res.msBeforeNext / 1000));
+    if (res && res.consumedPoints >= this.limiter.points)
+      throw new RateLimitedError(Math.ceil(res.msBeforeNext / 1000));
   }
 
   /** Counts one action for `key` without refusing this one (e.g. a failed login already answered). */

@@ -94,7 +94,8 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     if (event.type === 'disconnect') {
       const sessions = new Set(event.sessions ?? []);
       for (const conn of everyConnection()) {
-        if (sessions.has(conn.principal.sessionId) || conn.principal.personKey === event.person) shut(conn, event.error);
+        if (sessions.has(conn.principal.sessionId) || conn.principal.personKey === event.person)
+          shut(conn, event.error);
       }
       return;
     }

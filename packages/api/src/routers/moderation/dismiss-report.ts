@@ -9,7 +9,8 @@ export const dismissReport = moderatorProcedure
       path: '/v1/portal/moderation/reports/{id}/dismiss',
       tags: ['moderation'],
       summary: 'Dismiss a report',
-      description: 'Moderators only. Closes the report without acting on anyone; `reason` (optional) goes to the audit trail.',
+      description:
+        'Moderators only. Closes the report without acting on anyone; `reason` (optional) goes to the audit trail.',
     },
   })
   .input(ZTargetWithNote.strict())

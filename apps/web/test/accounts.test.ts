@@ -29,7 +29,8 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
     const name = (prefix: string) => `${prefix}${++n}${provider.slice(0, 2)}`;
     const post = (path: string, cookie: string | null, body?: unknown) =>
       request(base, path, { method: 'POST', cookie, body });
-    const me = async (cookie: string) => (await request(base, '/v1/portal/session', { cookie })).json;
+    const me = async (cookie: string): Promise<Record<string, unknown>> =>
+      (await request(base, '/v1/portal/session', { cookie })).json as Record<string, unknown>;
     async function register(username: string, cookie: string | null = null): Promise<string> {
       const reply = await post('/v1/portal/auth/register', cookie, { username, password: PASSWORD });
       expect(reply.status).toBe(201);

@@ -107,6 +107,37 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       expect(await a.match.cancel({})).toEqual({ state: 'idle' });
     });
 
+    it('signs up, in and out through tRPC, with the same ERR_ codes', async () => {
+      const anon = callerFor(core);
+      const username = `trpc_${provider.slice(0, 2)}`;
+      const created = await anon.caller.auth.register({ username, password: 'long enough pw' });
+      expect(anon.seen.status).toBe(201);
+      expect(created).toMatchObject({ kind: 'registered', username });
+      expect(await failure(callerFor(core).caller.auth.register({ username, password: 'long enough pw' }))).toEqual({
+        trpc: 'CONFLICT',
+        body: { error: 'ERR_USERNAME_TAKEN', message: expect.any(String) },
+      });
+      expect(await failure(callerFor(core).caller.auth.login({ username, password: 'wrong password' }))).toEqual({
+        trpc: 'UNAUTHORIZED',
+        body: { error: 'ERR_INVALID_CREDENTIALS', message: expect.any(String) },
+      });
+      const member = callerFor(core, anon.seen.token).caller;
+      expect(await failure(member.moderation.reports({}))).toEqual({
+        trpc: 'FORBIDDEN',
+        body: { error: 'ERR_FORBIDDEN', message: expect.any(String) },
+      });
+      await member.auth.logout({});
+      expect((await failure(member.session.get({}))).body.error).toBe('ERR_UNAUTHENTICATED');
+    });
+
+    it('refuses a blocked stranger before validating the interests', async () => {
+      const { caller, seen } = callerFor(core);
+      const { id } = await caller.session.create({});
+      await test.db.prisma.session.update({ where: { id }, data: { blockedAt: new Date() } });
+      const blocked = callerFor(core, seen.token).caller;
+      expect((await failure(blocked.match.enqueue({ interests: ['NOT OK'] }))).body.error).toBe('ERR_STRANGER_BLOCKED');
+    });
+
     it('reports health', async () => {
       const { caller, seen } = callerFor(core);
       expect(await caller.system.health({})).toEqual({ status: 'ok', db: 'ok' });

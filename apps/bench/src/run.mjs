@@ -36,14 +36,38 @@ const USAGE = `usage: node apps/bench/src/run.mjs [--pg] [--duration=<seconds>] 
                     socket message-rate duration per setup (default 10, or 3 with --quick)
   --only=<part>     api: status poll, pairs/s and enqueue→matched only;
                     sockets: the live-socket scenarios only (default: both)
+  --limits          keep the rate limits on, every one raised out of reach: measures what
+                    counting costs (on PostgreSQL the shared counters are database writes)
   --quick           tiny counts: a smoke run whose numbers mean nothing`;
 
 const PARTS = ['api', 'sockets'];
 
+const RAISED_LIMITS = Object.fromEntries([
+  ['PORTAL_RATE_LIMITS', 'on'],
+  ...[
+    'RATE_LIMIT_PER_MINUTE',
+    'RATE_LIMIT_SESSIONS_PER_MINUTE',
+    'RATE_LIMIT_REGISTER_PER_HOUR',
+    'RATE_LIMIT_LOGIN_PER_MINUTE',
+    'RATE_LIMIT_LOGIN_FAILURES_PER_HOUR',
+    'RATE_LIMIT_ENQUEUE_PER_MINUTE',
+    'RATE_LIMIT_ENQUEUE_PER_IP_PER_MINUTE',
+    'RATE_LIMIT_MESSAGES_PER_MINUTE',
+    'RATE_LIMIT_MESSAGES_PER_IP_PER_MINUTE',
+  ].map((name) => [name, '1000000000']),
+]);
+
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const args = { pg: false, quick: false, duration: undefined, socketDuration: undefined, only: undefined };
+  const args = {
+    pg: false,
+    quick: false,
+    limits: false,
+    duration: undefined,
+    socketDuration: undefined,
+    only: undefined,
+  };
   const seconds = (arg, flag) => {
     const value = Number(arg.slice(flag.length + 1));
     if (!(value > 0)) throw new UsageError(`${flag} wants a positive number of seconds: ${arg}`);
@@ -52,6 +76,7 @@ function parseArgs(argv) {
   for (const arg of argv) {
     if (arg === '--pg') args.pg = true;
     else if (arg === '--quick') args.quick = true;
+    else if (arg === '--limits') args.limits = true;
     else if (arg.startsWith('--duration=')) args.duration = seconds(arg, '--duration');
     else if (arg.startsWith('--socket-duration=')) args.socketDuration = seconds(arg, '--socket-duration');
     else if (arg.startsWith('--only=')) {
@@ -330,8 +355,9 @@ async function main(args) {
     MATCH_QUEUE_TTL_SECONDS: '3600',
     SHUTDOWN_GRACE_SECONDS: '3',
     // Every request comes from one IP and each session is polled often: a load test
-    // turns the rate limits off (the server logs a warning saying so).
-    PORTAL_RATE_LIMITS: 'off',
+    // turns the rate limits off (the server logs a warning saying so), or with
+    // --limits raises each one out of reach, so that counting still happens.
+    ...(args.limits ? RAISED_LIMITS : { PORTAL_RATE_LIMITS: 'off' }),
   };
   const bare = await startChild(BARE_SERVER, {}, { name: 'bare node:http server' });
   children.push(bare);
@@ -366,7 +392,10 @@ async function main(args) {
   mkdirSync(dir, { recursive: true });
   const stamp = started.toISOString().replace(/:/g, '-');
   const only = settings.parts.length === 1 ? `-${settings.parts[0]}` : '';
-  const file = join(dir, `${stamp}-${database}${only}${settings.quick ? '-quick' : ''}.json`);
+  const file = join(
+    dir,
+    `${stamp}-${database}${only}${args.limits ? '-limits' : ''}${settings.quick ? '-quick' : ''}.json`,
+  );
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nResults: ${relative(ROOT, file)}`);
 }

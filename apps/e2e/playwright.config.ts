@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig, devices, type PlaywrightTestConfig } from '@playwright/test';
+import type { PortalOptions } from './tests/fixtures.ts';
 
 /**
  * The real production server (apps/web/dist/server.mjs, built by turbo before this
@@ -14,6 +15,7 @@ const SQLITE_DB = join(tmpdir(), `portal-e2e-${SQLITE_PORT}.db`);
 const PG_ADMIN = process.env.PG_TEST_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const PG_DB = `portal_e2e_${PG_PORT}`;
 const PG_URL = PG_ADMIN.replace(/\/[^/?]*(\?|$)/, `/${PG_DB}$1`);
+const SQLITE_URL = `file:${SQLITE_DB}`;
 
 // Like the other suites: PostgreSQL is required under CI=true, skipped loudly otherwise.
 const pgUp = spawnSync('pg_isready', ['-d', PG_ADMIN, '-q']).status === 0;
@@ -39,7 +41,7 @@ const webServer: NonNullable<PlaywrightTestConfig['webServer']> = [
     timeout: 60_000,
     stdout: 'ignore',
     stderr: 'pipe',
-    env: serverEnv(`file:${SQLITE_DB}`, SQLITE_PORT),
+    env: serverEnv(SQLITE_URL, SQLITE_PORT),
   },
 ];
 if (pgUp) {
@@ -77,7 +79,8 @@ const chromium = {
   },
 };
 
-export default defineConfig({
+// `databaseUrl`: the operator's command line in the tests talks to the same database as the project's server.
+export default defineConfig<object, PortalOptions>({
   testDir: './tests',
   fullyParallel: false,
   workers: 1,
@@ -88,12 +91,12 @@ export default defineConfig({
   reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : [['list']],
   use: { trace: 'retain-on-failure', screenshot: 'only-on-failure' },
   projects: [
-    { name: 'sqlite', use: { ...chromium, baseURL: `http://127.0.0.1:${SQLITE_PORT}` } },
+    { name: 'sqlite', use: { ...chromium, baseURL: `http://127.0.0.1:${SQLITE_PORT}`, databaseUrl: SQLITE_URL } },
     ...(pgUp
       ? [
           {
             name: 'postgresql',
-            use: { ...chromium, baseURL: `http://127.0.0.1:${PG_PORT}` },
+            use: { ...chromium, baseURL: `http://127.0.0.1:${PG_PORT}`, databaseUrl: PG_URL },
             testIgnore: /screenshots/,
           },
         ]

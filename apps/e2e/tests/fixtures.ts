@@ -1,16 +1,54 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Browser, type Page } from '@playwright/test';
 
+/** Set per project in playwright.config.ts. */
+export interface PortalOptions {
+  /** The DATABASE_URL of the project's server, for the operator's command line. */
+  databaseUrl: string;
+}
+
 /** Two people, each in a browser context of their own (own cookies, own socket). */
-export const test = base.extend<{ alice: Page; bob: Page }>({
+export const test = base.extend<{ alice: Page; bob: Page }, PortalOptions>({
+  databaseUrl: ['', { option: true, scope: 'worker' }],
   alice: async ({ browser }, use) => use(await person(browser)),
   bob: async ({ browser }, use) => use(await person(browser)),
 });
 export { expect };
 
-async function person(browser: Browser): Promise<Page> {
+/** One more person: a browser context of their own (closed with the browser at the end of the test). */
+export async function person(browser: Browser): Promise<Page> {
   const context = await browser.newContext();
   return context.newPage();
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Runs the operator's command line (apps/web/dist/cli.mjs) against the project's database. */
+export function portalCli(databaseUrl: string, ...args: string[]): string {
+  if (!databaseUrl) throw new Error('databaseUrl is not set for this project (playwright.config.ts)');
+  return execFileSync(process.execPath, ['apps/web/dist/cli.mjs', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+}
+
+/** A username no other test or run uses (the PostgreSQL database may outlive a run); 3–20 of [a-z0-9_]. */
+export const uniqueName = (base: string) =>
+  `${base.slice(0, 6)}_${Date.now().toString(36).slice(-5)}${Math.random().toString(36).slice(2, 8)}`;
+
+export const PASSWORD = 'correct horse battery';
+
+/** Registers through the /register page and waits until the header shows the new account. */
+export async function registerAs(page: Page, username: string, password = PASSWORD): Promise<void> {
+  await page.goto('/register');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByTestId('account-name')).toHaveText(username);
 }
 
 let counter = 0;

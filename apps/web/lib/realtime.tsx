@@ -14,19 +14,27 @@ import { PortalSocket, type TConnectionState } from './socket.ts';
 
 const SocketContext = createContext<PortalSocket | null>(null);
 
-/** Opens the tab's socket once `enabled` (the session cookie exists) and closes it on unmount. */
-export function SocketProvider({ enabled, children }: { enabled: boolean; children: ReactNode }) {
+interface SocketProviderProps {
+  /** 0 while there is no session cookie; every new value (a new cookie: register, login, logout) opens a new socket. */
+  epoch: number;
+  onSignedOut: () => void;
+  children: ReactNode;
+}
+
+/** Opens the tab's socket for the current session cookie and closes it on unmount or when the cookie changes. */
+export function SocketProvider({ epoch, onSignedOut, children }: SocketProviderProps) {
   const [socket, setSocket] = useState<PortalSocket | null>(null);
+  const signedOut = useEffectEvent(onSignedOut);
   useEffect(() => {
-    if (!enabled) return;
-    const opened = new PortalSocket();
+    if (epoch === 0) return;
+    const opened = new PortalSocket({ onSignedOut: () => signedOut() });
     opened.start();
     setSocket(opened);
     return () => {
       opened.stop();
       setSocket(null);
     };
-  }, [enabled]);
+  }, [epoch]);
   return <SocketContext value={socket}>{children}</SocketContext>;
 }
 

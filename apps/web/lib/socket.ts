@@ -1,6 +1,25 @@
-import { SOCKET_PATH, ZServerEvent, type TClientEventInput, type TServerEvent } from '@portal/contracts';
+import {
+  isErrorCode,
+  SOCKET_CLOSE,
+  SOCKET_PATH,
+  ZServerEvent,
+  type TClientEventInput,
+  type TErrorCode,
+  type TServerEvent,
+} from '@portal/contracts';
 
-export type TConnectionState = 'connecting' | 'open' | 'reconnecting' | 'offline';
+/** `restricted`: a moderator blocked or suspended this person; the server refuses to connect again. */
+export type TConnectionState = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'restricted';
+
+export interface PortalSocketOptions {
+  url?: () => string;
+  /**
+   * The server closed the socket because its session was signed out or replaced
+   * (register, login, logout, a revocation). The owner renews the session and
+   * opens a new socket; without this callback the socket reconnects at once.
+   */
+  onSignedOut?: () => void;
+}
 
 type EventListener = (event: TServerEvent) => void;
 
@@ -17,7 +36,8 @@ export function socketUrl(): string {
  * The one WebSocket of a tab. It reconnects with exponential backoff (at once
  * when the browser comes back online) and re-joins every chat it was told
  * about with `after` = the last message id it has seen there, so the server
- * sends exactly what was missed.
+ * sends exactly what was missed. It stops for good when a moderator's block
+ * closes it (reconnecting would only be refused).
  */
 export class PortalSocket {
   #ws: WebSocket | null = null;
@@ -26,16 +46,28 @@ export class PortalSocket {
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #running = false;
+  #restriction: TErrorCode | null = null;
   /** Joined chats and the newest message id received for each. */
   readonly #chats = new Map<string, number | undefined>();
   readonly #typingSentAt = new Map<string, number>();
   readonly #listeners = new Set<EventListener>();
   readonly #stateListeners = new Set<() => void>();
 
-  constructor(private readonly url: () => string = socketUrl) {}
+  readonly #url: () => string;
+  readonly #onSignedOut: (() => void) | undefined;
+
+  constructor(options: PortalSocketOptions = {}) {
+    this.#url = options.url ?? socketUrl;
+    this.#onSignedOut = options.onSignedOut;
+  }
 
   get state(): TConnectionState {
     return this.#state;
+  }
+
+  /** Why the server shut this socket out (ERR_STRANGER_BLOCKED or ERR_ACCOUNT_SUSPENDED), once `state` is `restricted`. */
+  get restriction(): TErrorCode | null {
+    return this.#restriction;
   }
 
   start(): void {
@@ -47,10 +79,7 @@ export class PortalSocket {
   }
 
   stop(): void {
-    this.#running = false;
-    window.removeEventListener('online', this.#onOnline);
-    window.removeEventListener('offline', this.#onOffline);
-    clearTimeout(this.#retryTimer);
+    this.#halt();
     const ws = this.#ws;
     this.#ws = null;
     ws?.close();
@@ -104,6 +133,13 @@ export class PortalSocket {
     return true;
   }
 
+  #halt(): void {
+    this.#running = false;
+    window.removeEventListener('online', this.#onOnline);
+    window.removeEventListener('offline', this.#onOffline);
+    clearTimeout(this.#retryTimer);
+  }
+
   #setState(state: TConnectionState): void {
     if (state === this.#state) return;
     this.#state = state;
@@ -116,7 +152,7 @@ export class PortalSocket {
     this.#setState(navigator.onLine === false ? 'offline' : this.#everOpened ? 'reconnecting' : 'connecting');
     let ws: WebSocket;
     try {
-      ws = new WebSocket(this.url());
+      ws = new WebSocket(this.#url());
     } catch {
       this.#scheduleRetry();
       return;
@@ -133,10 +169,23 @@ export class PortalSocket {
       if (this.#ws !== ws || typeof message.data !== 'string') return;
       this.#receive(message.data);
     };
-    ws.onclose = () => {
+    ws.onclose = (event: CloseEvent) => {
       if (this.#ws !== ws) return;
       this.#ws = null;
-      this.#scheduleRetry();
+      if (event.code === SOCKET_CLOSE.restricted) {
+        this.#halt();
+        this.#restriction = isErrorCode(event.reason) ? event.reason : 'ERR_FORBIDDEN';
+        this.#setState('restricted');
+      } else if (event.code === SOCKET_CLOSE.signedOut && this.#onSignedOut) {
+        this.#halt();
+        this.#setState('reconnecting');
+        this.#onSignedOut();
+      } else if (event.code === SOCKET_CLOSE.signedOut) {
+        this.#attempt = 0;
+        this.#connect();
+      } else {
+        this.#scheduleRetry();
+      }
     };
   }
 

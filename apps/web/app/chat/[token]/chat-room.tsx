@@ -9,6 +9,7 @@ import { useConnectionState, useSocket, useSocketEvent } from '../../../lib/real
 import type { TConnectionState } from '../../../lib/socket.ts';
 import { formatHours, useNow } from '../../../lib/time.ts';
 import { trpc } from '../../../lib/trpc.ts';
+import { ReasonDialog } from '../../_components/reason-dialog.tsx';
 import {
   chatReducer,
   initialChatState,
@@ -31,6 +32,7 @@ const CONNECTION_TEXT: Record<TConnectionState, string> = {
   open: 'Connected',
   reconnecting: 'Reconnecting…',
   offline: 'Offline',
+  restricted: 'Disconnected',
 };
 
 let nextPendingKey = 1;
@@ -44,6 +46,9 @@ export function ChatRoom({ token }: { token: string }) {
   const detail = trpc.chat.get.useQuery({ token }, { staleTime: 0, refetchOnWindowFocus: false });
   const send = trpc.chat.send.useMutation();
   const end = trpc.chat.end.useMutation();
+  const report = trpc.chat.report.useMutation();
+  const [reporting, setReporting] = useState(false);
+  const [reported, setReported] = useState(false);
   const [state, dispatch] = useReducer(chatReducer, initialChatState);
   const [typingAt, setTypingAt] = useState<number | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -169,6 +174,14 @@ export function ChatRoom({ token }: { token: string }) {
     }
   }
 
+  async function submitReport(reason: string | undefined) {
+    await report.mutateAsync({ token, reason: reason ?? '' });
+    setReported(true);
+    setTypingAt(null);
+    dispatch({ type: 'ended', ended: { reason: 'reported', by: 'me' } });
+    refreshCounts();
+  }
+
   async function findNewPartner() {
     // A partner who walked away still holds the chat (and a free person's only slot): end it first.
     if (!ended && summary?.state === 'active') {
@@ -221,7 +234,8 @@ export function ChatRoom({ token }: { token: string }) {
   }
 
   const partner = summary.partner;
-  const notice = noticeOf(ended, state.partnerLeft, partner);
+  const notice = noticeOf(ended, state.partnerLeft, partner, reported);
+  const restriction = connection === 'restricted' ? (socket?.restriction ?? 'ERR_FORBIDDEN') : null;
   const others = summary.common_interests.filter((tag) => tag !== summary.matched_interest);
 
   return (
@@ -300,19 +314,47 @@ export function ChatRoom({ token }: { token: string }) {
         </div>
       )}
 
+      {restriction && (
+        <div role="alert" className="callout callout-error" data-testid="restricted">
+          <p>{describeCode(restriction)}</p>
+        </div>
+      )}
+
       <Composer disabled={ended !== null} onSend={handleSend} onTyping={() => socket?.sendTyping(token)} />
 
-      {!ended && (
+      {(!ended || !reported) && (
         <div className="chat-actions">
-          <button
-            type="button"
-            className="button button-danger"
-            onClick={() => void endChat()}
-            disabled={end.isPending}
-          >
-            End chat
-          </button>
+          {/* An abuser who leaves at once stays reportable: the button outlives the chat. */}
+          {!reported && (
+            <button type="button" className="button button-quiet" onClick={() => setReporting(true)}>
+              Report
+            </button>
+          )}
+          {!ended && (
+            <button
+              type="button"
+              className="button button-danger"
+              onClick={() => void endChat()}
+              disabled={end.isPending}
+            >
+              End chat
+            </button>
+          )}
         </div>
+      )}
+
+      {reporting && (
+        <ReasonDialog
+          title={`Report ${partner}`}
+          confirmLabel="Report and end chat"
+          onConfirm={submitReport}
+          onClose={() => setReporting(false)}
+        >
+          <p>
+            Tell the moderators what went wrong. The chat ends for both of you, and the moderators see its last
+            messages.
+          </p>
+        </ReasonDialog>
       )}
     </div>
   );
@@ -322,11 +364,18 @@ function noticeOf(
   ended: EndedInfo | null,
   partnerLeft: boolean,
   partner: string,
+  reported: boolean,
 ): { text: string; hint?: string } | null {
-  if (ended?.reason === 'expired') return { text: 'This chat expired.' };
-  if (ended?.by === 'me') return { text: 'You ended this chat.' };
-  if (ended?.by === 'partner') return { text: `${partner} left the chat.` };
-  if (ended) return { text: 'This chat has ended.' };
+  const sent = reported ? 'Your report was sent to the moderators.' : undefined;
+  if (ended?.reason === 'reported' && ended.by === 'me') {
+    return { text: 'You reported this chat; it has ended.', hint: 'Thank you. A moderator will look at it.' };
+  }
+  if (ended?.reason === 'reported') return { text: `${partner} ended the chat.` };
+  if (ended?.reason === 'moderated') return { text: 'A moderator ended this chat.', hint: sent };
+  if (ended?.reason === 'expired') return { text: 'This chat expired.', hint: sent };
+  if (ended?.by === 'me') return { text: 'You ended this chat.', hint: sent };
+  if (ended?.by === 'partner') return { text: `${partner} left the chat.`, hint: sent };
+  if (ended) return { text: 'This chat has ended.', hint: sent };
   if (partnerLeft) {
     return {
       text: `${partner} left the chat.`,

@@ -1,4 +1,4 @@
-import type { TChatDetail, TChatSummary, TMessage, TMessagePage } from '@portal/contracts';
+import type { TChatDetail, TChatSummary, TEndReason, TMessage, TMessagePage } from '@portal/contracts';
 
 /** A message of ours on its way: shown greyed out until the server confirms it. */
 export interface PendingMessage {
@@ -12,7 +12,8 @@ export interface PendingMessage {
 }
 
 export interface EndedInfo {
-  reason: 'ended' | 'expired';
+  /** `reported`: one of the two reported the other; `moderated`: a moderator's block or suspension. */
+  reason: TEndReason;
   by?: 'me' | 'partner';
 }
 
@@ -95,7 +96,9 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         ...state,
         // The first word on how it ended stays (an `end` answer after the partner's `ended` event knows less).
         ended: state.ended ?? action.ended,
-        summary: action.summary ?? (state.summary && { ...state.summary, state: action.ended.reason }),
+        summary:
+          action.summary ??
+          (state.summary && { ...state.summary, state: action.ended.reason === 'expired' ? 'expired' : 'ended' }),
       };
     case 'pending':
       return { ...state, pending: [...state.pending, action.item] };

@@ -1,0 +1,131 @@
+'use client';
+
+import { MAX_REASON_LENGTH, ZReason } from '@portal/contracts';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { describeError } from '../../lib/errors.ts';
+
+interface Props {
+  title: string;
+  /** What confirming does, read out with the dialog. */
+  children: ReactNode;
+  confirmLabel: string;
+  /** Lifting a restriction or dismissing a report: the reason may stay empty. */
+  optional?: boolean;
+  /** Rejects to keep the dialog open with the error shown. */
+  onConfirm: (reason: string | undefined) => Promise<void>;
+  /** The dialog closed (confirmed, cancelled or Escape); the owner unmounts it. */
+  onClose: () => void;
+  describe?: (error: unknown) => string;
+}
+
+/**
+ * A modal asking why (reports, blocks, suspensions), checked live with the
+ * shared `ZReason` schema. A native <dialog> opened with showModal(): the
+ * browser keeps focus inside, closes it on Escape and gives focus back to the
+ * button that opened it.
+ */
+export function ReasonDialog({
+  title,
+  children,
+  confirmLabel,
+  optional = false,
+  onConfirm,
+  onClose,
+  describe = describeError,
+}: Props) {
+  const id = useId();
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+  const [text, setText] = useState('');
+  const [tried, setTried] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
+
+  useEffect(() => {
+    const dialog = dialogRef.current;
+    if (!dialog || dialog.open) return;
+    // No close() on cleanup: unmounting removes the dialog from the top layer anyway, and a
+    // close() there would fire `close` and unmount it again under Strict Mode's double effects.
+    dialog.showModal();
+    inputRef.current?.focus();
+  }, []);
+
+  const empty = text.trim() === '';
+  const check = ZReason.safeParse(text);
+  const issue = optional && empty ? null : check.success ? null : (check.error.issues[0]?.message ?? 'Give a reason.');
+  // Too long is worth saying at once; empty only after an attempt to confirm.
+  const shownIssue = text.length > MAX_REASON_LENGTH || tried ? issue : null;
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (busy) return;
+    if (issue) {
+      setTried(true);
+      inputRef.current?.focus();
+      return;
+    }
+    setBusy(true);
+    setFailure(null);
+    try {
+      await onConfirm(check.success && !empty ? check.data : undefined);
+      dialogRef.current?.close();
+    } catch (error) {
+      setFailure(describe(error));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <dialog
+      ref={dialogRef}
+      className="dialog"
+      aria-labelledby={`${id}-title`}
+      aria-describedby={`${id}-intro`}
+      onClose={onClose}
+    >
+      <form onSubmit={(event) => void submit(event)} noValidate>
+        <h2 id={`${id}-title`}>{title}</h2>
+        <div id={`${id}-intro`} className="dialog-intro">
+          {children}
+        </div>
+        <label htmlFor={`${id}-reason`} className="field-label">
+          Reason{optional ? ' (optional)' : ''}
+        </label>
+        <textarea
+          ref={inputRef}
+          id={`${id}-reason`}
+          className="text-input"
+          rows={4}
+          value={text}
+          onChange={(event) => setText(event.target.value)}
+          required={!optional}
+          aria-invalid={shownIssue ? true : undefined}
+          aria-describedby={`${id}-help ${id}-issue`}
+        />
+        <p id={`${id}-help`} className="field-help">
+          Up to {MAX_REASON_LENGTH} characters.{' '}
+          <span className={text.length > MAX_REASON_LENGTH ? 'count count-over' : 'count'}>
+            {text.length}/{MAX_REASON_LENGTH}
+          </span>
+        </p>
+        <p id={`${id}-issue`} className="field-message" aria-live="polite">
+          {shownIssue}
+        </p>
+        {failure && (
+          <div role="alert" className="callout callout-error">
+            <p>{failure}</p>
+          </div>
+        )}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={() => dialogRef.current?.close()}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {confirmLabel}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

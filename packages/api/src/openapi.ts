@@ -30,7 +30,7 @@ codes; the socket stays open).
 
 The server closes a socket itself after an \`error\` event in two cases: close code 4401 when the session was signed
 out, replaced (login, register) or revoked (connect again: the cookie now names another session, or none), and 4403
-when the person was blocked or suspended (connecting again is refused with 403). Messages are rate-limited per
+when the person is blocked or suspended (a new socket of theirs opens only to get that error and close with 4403). Messages are rate-limited per
 session and per IP like their REST twin (\`error\` \`ERR_RATE_LIMITED\`).
 A message sent over REST reaches the socket and the other way round. The server pings every 30 s and closes a socket that
 missed a ping.`;
@@ -219,7 +219,7 @@ function addOperationalPaths(paths: Record<string, Record<string, Operation>>): 
       security: [{ psession: [] }],
       responses: {
         '101': { description: 'Switching protocols: the socket is open.' },
-        ...errorResponses(['ERR_UNAUTHENTICATED', 'ERR_BAD_ORIGIN', 'ERR_STRANGER_BLOCKED', 'ERR_ACCOUNT_SUSPENDED']),
+        ...errorResponses(['ERR_UNAUTHENTICATED', 'ERR_BAD_ORIGIN']),
       },
     },
   };

@@ -224,7 +224,7 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     sendError(conn, body, token);
   }
 
-  function connect(ws: WebSocket, principal: Principal, token: string | null, ip: string): void {
+  function connect(ws: WebSocket, principal: Principal, token: string | null, ip: string): Connection {
     const conn: Connection = {
       ws,
       principal,
@@ -251,6 +251,7 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
       mine.delete(conn);
       if (mine.size === 0) bySession.delete(principal.sessionId);
     });
+    return conn;
   }
 
   function reject(socket: Duplex, body: TErrorBody): void {
@@ -269,9 +270,13 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     const token = readSessionCookie(req);
     const principal = await core.sessions.find(token);
     if (!principal) return reject(socket, new AppError('ERR_UNAUTHENTICATED').toBody());
-    const restriction = restrictionOf(principal);
-    if (restriction) return reject(socket, new AppError(restriction).toBody());
-    wss.handleUpgrade(req, socket, head, (ws) => connect(ws, principal, token, clientIp(req, options)));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = connect(ws, principal, token, clientIp(req, options));
+      // A blocked or suspended person's socket opens only to say so and close (4403),
+      // which a client can tell apart from a network failure, unlike a refused upgrade.
+      const restriction = restrictionOf(principal);
+      if (restriction) shut(conn, restriction);
+    });
   }
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {

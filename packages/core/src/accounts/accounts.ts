@@ -144,13 +144,13 @@ export function createAccountService(db: Database, now: () => number, bus: Event
     async setPlan(username, plan) {
       const { id } = await accountNamed(username);
       await prisma.account.update({ where: { id }, data: { plan } });
-      await audit('set_plan', 'account', id, plan);
+      await audit('set_plan', 'account', id, `plan set to ${plan}`);
     },
 
     async setRole(username, role) {
       const { id } = await accountNamed(username);
       await prisma.account.update({ where: { id }, data: { role } });
-      await audit('set_role', 'account', id, role);
+      await audit('set_role', 'account', id, `role set to ${role}`);
     },
 
     async listSessions(username) {

@@ -5,8 +5,16 @@
  */
 export function safeNextPath(value: string | string[] | undefined): string {
   const next = Array.isArray(value) ? value[0] : value;
-  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  return next;
+  if (!next?.startsWith('/')) return '/';
+  // Resolve it the way a browser would (which drops tabs and newlines, so a check
+  // on the raw text misses "/\t/evil.example"), and keep it only if it stays here.
+  const base = 'https://portal.invalid';
+  try {
+    const url = new URL(next, base);
+    return url.origin === base ? `${url.pathname}${url.search}${url.hash}` : '/';
+  } catch {
+    return '/';
+  }
 }
 
 /** `/login` or `/register`, carrying `next` along unless it is the home page. */

@@ -38,7 +38,7 @@ export const ZEnv = z.object({
   RATE_LIMIT_REGISTER_PER_HOUR: positiveInt(20),
   /** Login attempts per minute per client IP. */
   RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt(10),
-  /** Failed logins per hour per username, from anywhere. */
+  /** Failed logins per hour per username and client IP. */
   RATE_LIMIT_LOGIN_FAILURES_PER_HOUR: positiveInt(20),
   /** Enqueues per minute per session, and per client IP. */
   RATE_LIMIT_ENQUEUE_PER_MINUTE: positiveInt(30),

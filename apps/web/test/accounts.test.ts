@@ -103,6 +103,12 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       expectError(wrong, 401, 'ERR_INVALID_CREDENTIALS');
       expect(unknown.json).toEqual(wrong.json);
       expectError(await post('/v1/portal/auth/login', null, { username }), 400, 'ERR_BAD_REQUEST');
+      // PostgreSQL text cannot hold NUL: malformed input, not a server error.
+      expectError(
+        await post('/v1/portal/auth/login', null, { username: 'a\u0000', password: PASSWORD }),
+        400,
+        'ERR_BAD_REQUEST',
+      );
 
       const ok = await post('/v1/portal/auth/login', null, { username, password: PASSWORD });
       expect(ok.status).toBe(200);
@@ -200,6 +206,16 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       victimSocket.send({ type: 'join', token });
       await victimSocket.next('joined');
       expectError(await post(`/v1/portal/chats/${token}/report`, victim, { reason: '   ' }), 400, 'ERR_BAD_REQUEST');
+      expectError(
+        await post(`/v1/portal/chats/${token}/report`, victim, { reason: 'x\u0000' }),
+        400,
+        'ERR_BAD_REQUEST',
+      );
+      expectError(
+        await post(`/v1/portal/chats/${token}/messages`, victim, { text: 'x\u0000' }),
+        400,
+        'ERR_BAD_REQUEST',
+      );
       const filed = await post(`/v1/portal/chats/${token}/report`, victim, { reason: 'threats' });
       expect(filed.status).toBe(201);
       await victimSocket.next('ended', (e) => e.reason === 'reported' && e.by === 'me');

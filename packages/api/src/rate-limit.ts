@@ -34,7 +34,7 @@ export interface RateLimits {
   registrations: Rule;
   /** Login attempts per client IP. */
   logins: Rule;
-  /** Failed logins per username, from anywhere (guessing one account's password). */
+  /** Login attempts per username and client IP that did not succeed (a success gives them back). */
   loginFailures: Rule;
   /** Enqueues per session, and per client IP. */
   enqueues: Rule;
@@ -59,19 +59,6 @@ export class Limit {
     } catch (error) {
       throw refusal(error);
     }
-  }
-
-  /** Throws RateLimitedError if `key` has used its allowance, without counting anything. */
-  async check(key: string): Promise<void> {
-    if (!this.limiter) return;
-    const res = await this.limiter.get(key);
-    if (res && res.consumedPoints >= this.limiter.points)
-      throw new RateLimitedError(Math.ceil(res.msBeforeNext / 1000));
-  }
-
-  /** Counts one action for `key` without refusing this one (e.g. a failed login already answered). */
-  async penalize(key: string): Promise<void> {
-    await this.limiter?.penalty(key, 1);
   }
 
   async reset(key: string): Promise<void> {

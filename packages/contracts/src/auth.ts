@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { noNul, NUL_MESSAGE } from './chat.ts';
 
 /** SPEC §2: 3–20 of a–z, 0–9 and "_". */
 export const ZUsername = z.string().regex(/^[a-z0-9_]{3,20}$/, 'Use 3-20 lowercase letters, digits or "_".');
@@ -11,6 +12,6 @@ export type TCredentials = z.infer<typeof ZCredentials>;
 
 /** Login checks the stored hash only: any non-empty string up to the password limit is a fair guess. */
 export const ZLoginInput = z.object({
-  username: z.string().min(1).max(64),
+  username: z.string().min(1).max(64).refine(noNul, NUL_MESSAGE),
   password: z.string().min(1).max(200),
 });

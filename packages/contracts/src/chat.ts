@@ -7,8 +7,13 @@ export const MAX_PAGE_SIZE = 100;
 export const ZMessageId = z.number().int().positive().max(2_147_483_647);
 
 /** 1–2000 characters after trimming; stored and returned as plain text. */
+/** PostgreSQL text cannot hold U+0000: such input is malformed, not a server error. */
+export const noNul = (text: string): boolean => !text.includes('\u0000');
+export const NUL_MESSAGE = 'NUL characters are not allowed.';
+
 export const ZMessageText = z
   .string()
+  .refine(noNul, NUL_MESSAGE)
   .transform((text) => text.trim())
   .pipe(z.string().min(1, 'Write something first.').max(MAX_MESSAGE_LENGTH, 'At most 2000 characters.'));
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { noNul, NUL_MESSAGE } from './chat.ts';
 
 export const MAX_REASON_LENGTH = 500;
 /** How many of a chat's last messages a report keeps for the moderators. */
@@ -7,6 +8,7 @@ export const REPORT_EXCERPT_SIZE = 20;
 /** Why someone reports, blocks or suspends: 1–500 characters after trimming. */
 export const ZReason = z
   .string()
+  .refine(noNul, NUL_MESSAGE)
   .transform((text) => text.trim())
   .pipe(z.string().min(1, 'Give a reason.').max(MAX_REASON_LENGTH, 'At most 500 characters.'));
 
@@ -78,7 +80,7 @@ export const ZAuditList = z.object({ entries: z.array(ZAuditEntry) });
 export type TAuditList = z.infer<typeof ZAuditList>;
 
 /** Path ids are UUIDs; anything else cannot name a row (404). */
-export const ZTargetInput = z.object({ id: z.string().max(64) });
+export const ZTargetInput = z.object({ id: z.string().max(64).refine(noNul, NUL_MESSAGE) });
 export const ZTargetWithReason = ZTargetInput.extend({ reason: ZReason });
 /** Lifting a block or dismissing a report: the reason is optional. */
 export const ZTargetWithNote = ZTargetInput.extend({ reason: ZReason.optional() });

@@ -147,6 +147,40 @@ for (const provider of PROVIDERS) {
       expect((await w.core.matching.enqueue(await w.reload(other), ['susp3'])).state).toBe('searching');
     });
 
+    it('keeps a suspended moderator from moderating, themselves included', async () => {
+      const member = await w.member();
+      await w.test.db.prisma.account.update({
+        where: { id: member.principal.accountId! },
+        data: { role: 'moderator' },
+      });
+      const other = await w.reload(member.principal);
+      await w.core.moderation.suspendAccount(mod, other.accountId!, 'abuse of power');
+      const suspended = await w.reload(other);
+      await expectCode(w.core.moderation.unsuspendAccount(suspended, other.accountId!, null), 'ERR_ACCOUNT_SUSPENDED');
+      await expectCode(w.core.moderation.openReports(suspended), 'ERR_ACCOUNT_SUSPENDED');
+      await expectCode(
+        w.core.moderation.blockSession(suspended, (await w.stranger()).sessionId, 'x'),
+        'ERR_ACCOUNT_SUSPENDED',
+      );
+    });
+
+    it('never leaves a registered account behind a block that raced the registration', async () => {
+      for (let round = 0; round < 10; round++) {
+        const stranger = await w.stranger();
+        const username = `blk${round}${provider.slice(0, 2)}`;
+        const [registered, blocked] = await Promise.allSettled([
+          w.core.accounts.register(stranger, username, 'long enough password'),
+          w.core.moderation.blockSession(mod, stranger.sessionId, 'race'),
+        ]);
+        const session = await w.test.db.prisma.session.findUniqueOrThrow({ where: { id: stranger.sessionId } });
+        const account = await w.test.db.prisma.account.findUnique({ where: { username } });
+        // Exactly one of the two won, and the other was refused.
+        expect(registered.status === 'fulfilled').not.toBe(blocked.status === 'fulfilled');
+        if (account) expect(session.blockedAt).toBeNull();
+        else expect(session.blockedAt).not.toBeNull();
+      }
+    });
+
     it('never leaves a blocked person matched when the block races their enqueues', async () => {
       for (let round = 0; round < 15; round++) {
         const abuser = await w.stranger();

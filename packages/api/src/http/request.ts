@@ -15,11 +15,16 @@ export function isHttps(req: IncomingMessage, options: Pick<HttpOptions, 'trustP
   );
 }
 
-/** The client's address; behind a trusted proxy, the first X-Forwarded-For hop. */
+/**
+ * The client's address; behind a trusted proxy, the last X-Forwarded-For hop: the
+ * one our proxy appended. Earlier hops come from the client and can say anything,
+ * so keying rate limits on them would let a client pick a new address per request.
+ */
 export function clientIp(req: IncomingMessage, options: Pick<HttpOptions, 'trustProxy'>): string {
   const forwarded = options.trustProxy ? req.headers['x-forwarded-for'] : undefined;
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return first || req.socket.remoteAddress || 'unknown';
+  const header = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
+  const last = header?.split(',').at(-1)?.trim();
+  return last || req.socket.remoteAddress || 'unknown';
 }
 
 function ownOrigin(req: IncomingMessage, options: Pick<HttpOptions, 'trustProxy'>): string {

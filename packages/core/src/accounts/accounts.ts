@@ -2,10 +2,10 @@ import type { Database, PortalTransaction } from '@portal/db';
 import { AppError, type TPlan, type TRole } from '@portal/contracts';
 import type { Principal } from '../principal.ts';
 import type { EventBus } from '../realtime/events.ts';
-import { announce, withdraw, type WithdrawnChats } from '../sessions/withdraw.ts';
+import { announce, lockPerson, withdraw, type WithdrawnChats } from '../sessions/withdraw.ts';
 import { hashToken, newId, newSessionToken } from '../tokens.ts';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.ts';
-import { isRecordNotFound, isUniqueViolation } from '../sql.ts';
+import { isUniqueViolation } from '../sql.ts';
 
 export interface SignedIn {
   token: string;
@@ -48,6 +48,8 @@ export function createAccountService(db: Database, now: () => number, bus: Event
    * and, for a stranger, its chats ended. Runs inside the caller's transaction.
    */
   async function retire(tx: PortalTransaction, session: Principal, at: Date): Promise<WithdrawnChats> {
+    // The person lock before any row lock, in the order portal_enqueue takes them.
+    await lockPerson(db, tx, session.personKey);
     await tx.session.update({ where: { id: session.sessionId }, data: { revokedAt: at } });
     return withdraw(db, tx, {
       person: session.personKey,
@@ -66,8 +68,14 @@ export function createAccountService(db: Database, now: () => number, bus: Event
     return account;
   }
 
-  async function audit(action: string, targetKind: string, targetId: string, reason: string | null = null) {
-    await prisma.auditEntry.create({
+  async function audit(
+    tx: PortalTransaction,
+    action: string,
+    targetKind: string,
+    targetId: string,
+    reason: string | null = null,
+  ) {
+    await tx.auditEntry.create({
       data: { id: newId(), actorKind: 'operator', action, targetKind, targetId, reason, createdAt: new Date(now()) },
     });
   }
@@ -87,13 +95,21 @@ export function createAccountService(db: Database, now: () => number, bus: Event
       let withdrawn: WithdrawnChats = { ended: [] };
       try {
         await prisma.$transaction(async (tx) => {
+          if (upgrade) {
+            // Under the person lock a block, a logout or another registration of this
+            // stranger is either done (and seen here) or waits for this one.
+            await lockPerson(db, tx, caller.personKey);
+            const now = await tx.session.findUnique({
+              where: { id: sessionId },
+              select: { accountId: true, revokedAt: true, blockedAt: true },
+            });
+            if (!now || now.revokedAt || now.accountId) throw new AppError('ERR_UNAUTHENTICATED');
+            if (now.blockedAt) throw new AppError('ERR_STRANGER_BLOCKED');
+          }
           await tx.account.create({ data: { id: accountId, username, passwordHash, createdAt: at } });
           if (upgrade) {
             // A new token too: whoever knew the stranger's cookie does not get the account.
-            await tx.session.update({
-              where: { id: sessionId, revokedAt: null },
-              data: { accountId, tokenHash: hashToken(token) },
-            });
+            await tx.session.update({ where: { id: sessionId }, data: { accountId, tokenHash: hashToken(token) } });
           } else {
             if (caller) withdrawn = await retire(tx, caller, at);
             await tx.session.create({ data: { id: sessionId, tokenHash: hashToken(token), accountId, createdAt: at } });
@@ -101,7 +117,6 @@ export function createAccountService(db: Database, now: () => number, bus: Event
         });
       } catch (error) {
         if (isUniqueViolation(error)) throw new AppError('ERR_USERNAME_TAKEN');
-        if (isRecordNotFound(error)) throw new AppError('ERR_UNAUTHENTICATED'); // logged out meanwhile
         throw error;
       }
       if (upgrade) {
@@ -143,14 +158,18 @@ export function createAccountService(db: Database, now: () => number, bus: Event
 
     async setPlan(username, plan) {
       const { id } = await accountNamed(username);
-      await prisma.account.update({ where: { id }, data: { plan } });
-      await audit('set_plan', 'account', id, `plan set to ${plan}`);
+      await prisma.$transaction(async (tx) => {
+        await tx.account.update({ where: { id }, data: { plan } });
+        await audit(tx, 'set_plan', 'account', id, `plan set to ${plan}`);
+      });
     },
 
     async setRole(username, role) {
       const { id } = await accountNamed(username);
-      await prisma.account.update({ where: { id }, data: { role } });
-      await audit('set_role', 'account', id, `role set to ${role}`);
+      await prisma.$transaction(async (tx) => {
+        await tx.account.update({ where: { id }, data: { role } });
+        await audit(tx, 'set_role', 'account', id, `role set to ${role}`);
+      });
     },
 
     async listSessions(username) {
@@ -178,10 +197,11 @@ export function createAccountService(db: Database, now: () => number, bus: Event
       if (which !== 'all' && live.length === 0) throw new AppError('ERR_NOT_FOUND', `No live session ${which}.`);
       const sessions = live.map((s) => s.id);
       await prisma.$transaction(async (tx) => {
+        await lockPerson(db, tx, id);
         await tx.session.updateMany({ where: { id: { in: sessions } }, data: { revokedAt: at } });
         await withdraw(db, tx, { person: id, sessions, at });
+        for (const session of sessions) await audit(tx, 'revoke_session', 'session', session);
       });
-      for (const session of sessions) await audit('revoke_session', 'session', session);
       await bus.publish({ type: 'disconnect', sessions, error: 'ERR_UNAUTHENTICATED' });
       return sessions.length;
     },

@@ -1,4 +1,4 @@
-import type { Database } from '@portal/db';
+import type { Database, PortalTransaction } from '@portal/db';
 import {
   AppError,
   REPORT_EXCERPT_SIZE,
@@ -29,6 +29,8 @@ export interface ModerationService {
 
 export const assertModerator = (principal: Principal): void => {
   if (principal.role !== 'moderator') throw new AppError('ERR_FORBIDDEN');
+  // A suspended moderator must not lift their own suspension, or act on anyone else.
+  if (principal.suspended) throw new AppError('ERR_ACCOUNT_SUSPENDED');
 };
 
 interface ExcerptLine {
@@ -38,6 +40,7 @@ interface ExcerptLine {
 }
 
 const MAX_OPEN_REPORTS = 100;
+const ACCOUNT_SESSION = 'This session belongs to an account: suspend the account instead.';
 
 export function createModerationService(
   db: Database,
@@ -71,13 +74,14 @@ export function createModerationService(
   }
 
   async function record(
+    tx: PortalTransaction,
     moderator: Principal,
     action: TAuditAction,
     targetKind: 'session' | 'account' | 'report',
     targetId: string,
     reason: string | null,
   ) {
-    await prisma.auditEntry.create({
+    await tx.auditEntry.create({
       data: {
         id: newId(),
         actorKind: 'moderator',
@@ -106,7 +110,12 @@ export function createModerationService(
         at,
       });
       if (target.kind === 'session') {
-        await tx.session.update({ where: { id: target.id }, data: { blockedAt: at, blockReason: reason } });
+        // Still a stranger under the person lock: one who has just registered is an account now.
+        const { count } = await tx.session.updateMany({
+          where: { id: target.id, accountId: null },
+          data: { blockedAt: at, blockReason: reason },
+        });
+        if (count === 0) throw new AppError('ERR_BAD_REQUEST', ACCOUNT_SESSION);
       } else {
         await tx.account.update({ where: { id: target.id }, data: { suspendedAt: at, suspendReason: reason } });
       }
@@ -118,9 +127,9 @@ export function createModerationService(
           resolvedBy: moderator.accountId,
         },
       });
+      await record(tx, moderator, target.kind === 'session' ? 'block' : 'suspend', target.kind, target.id, reason);
       return out;
     });
-    await record(moderator, target.kind === 'session' ? 'block' : 'suspend', target.kind, target.id, reason);
     await announce(bus, withdrawn, {
       person: target.person,
       error: target.kind === 'session' ? 'ERR_STRANGER_BLOCKED' : 'ERR_ACCOUNT_SUSPENDED',
@@ -134,9 +143,7 @@ export function createModerationService(
       select: { id: true, accountId: true },
     });
     if (!session) throw new AppError('ERR_NOT_FOUND', 'No such session.');
-    if (session.accountId) {
-      throw new AppError('ERR_BAD_REQUEST', 'This session belongs to an account: suspend the account instead.');
-    }
+    if (session.accountId) throw new AppError('ERR_BAD_REQUEST', ACCOUNT_SESSION);
     return session;
   }
 
@@ -223,14 +230,16 @@ export function createModerationService(
 
     async dismissReport(moderator, reportId, reason) {
       assertModerator(moderator);
-      const { count } = await prisma.report.updateMany({
-        where: { id: reportId, resolvedAt: null },
-        data: { resolution: 'dismissed', resolvedAt: new Date(now()), resolvedBy: moderator.accountId },
+      await prisma.$transaction(async (tx) => {
+        const { count } = await tx.report.updateMany({
+          where: { id: reportId, resolvedAt: null },
+          data: { resolution: 'dismissed', resolvedAt: new Date(now()), resolvedBy: moderator.accountId },
+        });
+        if (count === 0 && !(await tx.report.findUnique({ where: { id: reportId }, select: { id: true } }))) {
+          throw new AppError('ERR_NOT_FOUND', 'No such report.');
+        }
+        await record(tx, moderator, 'dismiss_report', 'report', reportId, reason);
       });
-      if (count === 0 && !(await prisma.report.findUnique({ where: { id: reportId }, select: { id: true } }))) {
-        throw new AppError('ERR_NOT_FOUND', 'No such report.');
-      }
-      await record(moderator, 'dismiss_report', 'report', reportId, reason);
       return { target_kind: 'report', target_id: reportId, restricted: false, chats_ended: 0 };
     },
 
@@ -243,8 +252,10 @@ export function createModerationService(
     async unblockSession(moderator, sessionId, reason) {
       assertModerator(moderator);
       const session = await strangerSession(sessionId);
-      await prisma.session.update({ where: { id: session.id }, data: { blockedAt: null, blockReason: null } });
-      await record(moderator, 'unblock', 'session', session.id, reason);
+      await prisma.$transaction(async (tx) => {
+        await tx.session.update({ where: { id: session.id }, data: { blockedAt: null, blockReason: null } });
+        await record(tx, moderator, 'unblock', 'session', session.id, reason);
+      });
       return { target_kind: 'session', target_id: session.id, restricted: false, chats_ended: 0 };
     },
 
@@ -258,8 +269,10 @@ export function createModerationService(
     async unsuspendAccount(moderator, accountId, reason) {
       assertModerator(moderator);
       const found = await account(accountId);
-      await prisma.account.update({ where: { id: found.id }, data: { suspendedAt: null, suspendReason: null } });
-      await record(moderator, 'unsuspend', 'account', found.id, reason);
+      await prisma.$transaction(async (tx) => {
+        await tx.account.update({ where: { id: found.id }, data: { suspendedAt: null, suspendReason: null } });
+        await record(tx, moderator, 'unsuspend', 'account', found.id, reason);
+      });
       return { target_kind: 'account', target_id: found.id, restricted: false, chats_ended: 0 };
     },
 

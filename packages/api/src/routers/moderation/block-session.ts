@@ -3,7 +3,7 @@ import { moderatorProcedure } from '../../trpc.ts';
 
 export const blockSession = moderatorProcedure
   .meta({
-    errors: ['ERR_FORBIDDEN', 'ERR_NOT_FOUND'],
+    errors: ['ERR_FORBIDDEN', 'ERR_ACCOUNT_SUSPENDED', 'ERR_NOT_FOUND'],
     openapi: {
       method: 'POST',
       path: '/v1/portal/moderation/sessions/{id}/block',

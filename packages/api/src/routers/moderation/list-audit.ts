@@ -3,7 +3,7 @@ import { moderatorProcedure } from '../../trpc.ts';
 
 export const listAudit = moderatorProcedure
   .meta({
-    errors: ['ERR_FORBIDDEN'],
+    errors: ['ERR_FORBIDDEN', 'ERR_ACCOUNT_SUSPENDED'],
     openapi: {
       method: 'GET',
       path: '/v1/portal/moderation/audit',

@@ -4,7 +4,7 @@ import { moderatorProcedure } from '../../trpc.ts';
 
 export const listReports = moderatorProcedure
   .meta({
-    errors: ['ERR_FORBIDDEN'],
+    errors: ['ERR_FORBIDDEN', 'ERR_ACCOUNT_SUSPENDED'],
     openapi: {
       method: 'GET',
       path: '/v1/portal/moderation/reports',

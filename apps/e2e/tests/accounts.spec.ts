@@ -104,6 +104,8 @@ test('a premium member holds three chats at once; the fourth search hits the slo
   browser,
   databaseUrl,
 }) => {
+  // Several browser contexts and the command line: on two busy cores this needs more than the default.
+  test.slow();
   const member = await person(browser);
   await forgetLastInterests(member);
   const name = uniqueName('prem');
@@ -166,6 +168,8 @@ test('a moderator blocks a reported stranger, whose next search is refused', asy
   browser,
   databaseUrl,
 }) => {
+  // Several browser contexts and the command line: on two busy cores this needs more than the default.
+  test.slow();
   // Alice reports Bob; Bob's markup must reach the moderator as text.
   const markup = '<img src=x onerror=alert(1)>';
   let dialogs = 0;
@@ -220,6 +224,8 @@ test('login, register and moderation pass axe; non-moderators are refused', asyn
   browser,
   databaseUrl,
 }) => {
+  // An axe scan costs seconds of CPU per page: on two busy cores this test needs more than the default.
+  test.slow();
   await alice.goto('/login');
   await expect(alice.getByLabel('Username')).toBeVisible();
   await expectAccessible(alice);

@@ -79,6 +79,8 @@ test('markup in a message is shown as literal text', async ({ alice, bob }) => {
 });
 
 test('every page passes axe without serious or critical violations', async ({ alice, bob }) => {
+  // An axe scan costs seconds of CPU per page: on two busy cores this test needs more than the default.
+  test.slow();
   await alice.goto('/');
   await expect(alice.getByLabel('Add an interest')).toBeVisible();
   await expectAccessible(alice);

@@ -12,7 +12,7 @@ import { createTestDatabaseUrl, postgresAvailable, type TestDatabaseUrl } from '
 import { openSocket } from './socket-client.ts';
 import { cookieOf, newStranger, request, runCli, startServer, type Reply, type RunningServer } from './server.ts';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
 const TABLES = [
   'accounts',
   'sessions',

@@ -10,14 +10,24 @@ export interface PortalOptions {
 }
 
 /** Two people, each in a browser context of their own (own cookies, own socket). */
-export const test = base.extend<{ alice: Page; bob: Page }, PortalOptions>({
+export const test = base.extend<{ alice: Page; bob: Page; closeContexts: void }, PortalOptions>({
   databaseUrl: ['', { option: true, scope: 'worker' }],
   alice: async ({ browser }, use) => use(await person(browser)),
   bob: async ({ browser }, use) => use(await person(browser)),
+  // The browser lives for the whole run: every person's context (and its socket,
+  // timers and polling) must go with the test that made it, or they pile up and
+  // slow every later test down.
+  closeContexts: [
+    async ({ browser }, use) => {
+      await use();
+      await Promise.all(browser.contexts().map((context) => context.close()));
+    },
+    { auto: true },
+  ],
 });
 export { expect };
 
-/** One more person: a browser context of their own (closed with the browser at the end of the test). */
+/** One more person: a browser context of their own (closed at the end of the test). */
 export async function person(browser: Browser): Promise<Page> {
   const context = await browser.newContext();
   return context.newPage();

@@ -31,9 +31,16 @@ const mapAppErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** Resolves the psession cookie; 401 before any other check, input parsing included. */
-const requireSession = t.middleware(async ({ ctx, next }) => {
+/**
+ * One middleware (each layer costs on the hot path): 401 without a session, before
+ * any other check, input parsing included; then, for procedures whose meta says
+ * `restricted: true` (the enqueue), 403 for a blocked stranger or a suspended
+ * account; then the per-session request ceiling (429).
+ */
+const requireSession = t.middleware(async ({ ctx, meta, next }) => {
   const principal = await ctx.core.sessions.authenticate(ctx.token);
+  if (meta?.restricted) assertMayMatch(principal);
+  await ctx.limiters.requests.take(principal.sessionId);
   return next({ ctx: { principal } });
 });
 
@@ -41,21 +48,7 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(mapAppErrors);
 
-/**
- * 401 without a session; then, for procedures whose meta says `restricted: true`
- * (the enqueue), 403 for a blocked stranger or a suspended account before any
- * other check; then the per-session request ceiling (429).
- */
-export const authedProcedure = publicProcedure
-  .use(requireSession)
-  .use(({ ctx, meta, next }) => {
-    if (meta?.restricted) assertMayMatch(ctx.principal);
-    return next();
-  })
-  .use(async ({ ctx, next }) => {
-    await ctx.limiters.requests.take(ctx.principal.sessionId);
-    return next();
-  });
+export const authedProcedure = publicProcedure.use(requireSession);
 
 /** 403 ERR_FORBIDDEN without the moderator role. */
 export const moderatorProcedure = authedProcedure.use(({ ctx, next }) => {

@@ -12,7 +12,14 @@ export interface SessionService {
   /** A new stranger session and its cookie token. */
   create(): Promise<{ principal: Principal; token: string }>;
   describe(principal: Principal): Promise<TSession>;
+  /**
+   * Where these sessions stand now: 'ok', 'revoked', 'blocked' or 'suspended'
+   * (a session that does not exist is missing from the map). One query per 500.
+   */
+  standing(sessionIds: string[]): Promise<Map<string, Standing>>;
 }
+
+export type Standing = 'ok' | 'revoked' | 'blocked' | 'suspended';
 
 export function createSessionService(db: Database, now: () => number): SessionService {
   const lookup = createPrincipalLookup(db);
@@ -50,6 +57,23 @@ export function createSessionService(db: Database, now: () => number): SessionSe
         },
       };
     },
+    async standing(sessionIds) {
+      const result = new Map<string, Standing>();
+      for (let i = 0; i < sessionIds.length; i += 500) {
+        const rows = await db.prisma.session.findMany({
+          where: { id: { in: sessionIds.slice(i, i + 500) } },
+          select: { id: true, revokedAt: true, blockedAt: true, account: { select: { suspendedAt: true } } },
+        });
+        for (const row of rows) {
+          result.set(
+            row.id,
+            row.revokedAt ? 'revoked' : row.account?.suspendedAt ? 'suspended' : row.blockedAt ? 'blocked' : 'ok',
+          );
+        }
+      }
+      return result;
+    },
+
     async describe(principal) {
       const activeChats = await db.prisma.chatParticipant.count({
         where: { personKey: principal.personKey, activeUntil: { gt: new Date(now()) } },

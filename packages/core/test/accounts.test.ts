@@ -125,6 +125,15 @@ for (const provider of PROVIDERS) {
       expect((await signIn(second.token)).sessionId).toBe(two.sessionId);
       expect(await w.test.db.prisma.queueEntry.count({ where: { sessionId: one.sessionId } })).toBe(0);
       expect(events).toContainEqual({ type: 'disconnect', sessions: [one.sessionId], error: 'ERR_UNAUTHENTICATED' });
+      // What the socket layer asks at each ping, for every open socket in one query.
+      const standing = await w.core.sessions.standing([one.sessionId, two.sessionId, 'no-such-session']);
+      expect([...standing]).toEqual(
+        expect.arrayContaining([
+          [one.sessionId, 'revoked'],
+          [two.sessionId, 'ok'],
+        ]),
+      );
+      expect(standing.size).toBe(2);
     });
 
     it('ends a stranger’s chats when they log out or sign in elsewhere', async () => {

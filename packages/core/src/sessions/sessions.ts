@@ -2,7 +2,7 @@ import type { Database } from '@portal/db';
 import { AppError, type TSession } from '@portal/contracts';
 import { chatLimitOf, type Principal } from '../principal.ts';
 import { hashToken, looksLikeToken, newId, newSessionToken } from '../tokens.ts';
-import { createPrincipalLookup } from './lookup.ts';
+import { createPrincipalLookup, createStandingLookup } from './lookup.ts';
 
 export interface SessionService {
   /** The caller behind a cookie value, or null: absent, malformed, unknown or revoked. */
@@ -14,7 +14,7 @@ export interface SessionService {
   describe(principal: Principal): Promise<TSession>;
   /**
    * Where these sessions stand now: 'ok', 'revoked', 'blocked' or 'suspended'
-   * (a session that does not exist is missing from the map). One query per 500.
+   * (a session that does not exist is missing from the map), in one query.
    */
   standing(sessionIds: string[]): Promise<Map<string, Standing>>;
 }
@@ -23,6 +23,7 @@ export type Standing = 'ok' | 'revoked' | 'blocked' | 'suspended';
 
 export function createSessionService(db: Database, now: () => number): SessionService {
   const lookup = createPrincipalLookup(db);
+  const standingOf = createStandingLookup(db);
 
   const find: SessionService['find'] = async (token) => {
     if (!token || !looksLikeToken(token)) return null;
@@ -57,22 +58,7 @@ export function createSessionService(db: Database, now: () => number): SessionSe
         },
       };
     },
-    async standing(sessionIds) {
-      const result = new Map<string, Standing>();
-      for (let i = 0; i < sessionIds.length; i += 500) {
-        const rows = await db.prisma.session.findMany({
-          where: { id: { in: sessionIds.slice(i, i + 500) } },
-          select: { id: true, revokedAt: true, blockedAt: true, account: { select: { suspendedAt: true } } },
-        });
-        for (const row of rows) {
-          result.set(
-            row.id,
-            row.revokedAt ? 'revoked' : row.account?.suspendedAt ? 'suspended' : row.blockedAt ? 'blocked' : 'ok',
-          );
-        }
-      }
-      return result;
-    },
+    standing: (sessionIds) => standingOf(sessionIds),
 
     async describe(principal) {
       const activeChats = await db.prisma.chatParticipant.count({

@@ -12,7 +12,7 @@ import { createSessionService, type SessionService } from './sessions/sessions.t
 
 export type { CoreConfig } from './config.ts';
 export { DEFAULT_CORE_CONFIG } from './config.ts';
-export type { Principal } from './principal.ts';
+export { refusalOf, standingOf, type Principal, type Standing } from './principal.ts';
 export { toMessage } from './chats/service.ts';
 export type { SessionRow, SignedIn } from './accounts/accounts.ts';
 export { assertMayMatch } from './matching/service.ts';

@@ -62,8 +62,3 @@ export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'P2002' || code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
-
-/** Prisma's "the record to update was not found". */
-export function isRecordNotFound(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 'P2025';
-}

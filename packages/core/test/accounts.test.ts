@@ -1,17 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError, type TErrorCode } from '@portal/contracts';
+import type { AppError } from '@portal/contracts';
 import type { PortalEvent, Principal } from '../src/index.ts';
-import { createWorld, PROVIDERS, skipProvider, type World } from './factories.ts';
-
-async function expectCode(promise: Promise<unknown>, code: TErrorCode): Promise<AppError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  expect((error as AppError).code).toBe(code);
-  return error as AppError;
-}
+import { createWorld, expectCode, PROVIDERS, skipProvider, type World } from './factories.ts';
 
 const PASSWORD = 'correct horse battery';
 

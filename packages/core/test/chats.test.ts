@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError, type TErrorCode } from '@portal/contracts';
 import type { PortalEvent, Principal } from '../src/index.ts';
-import { createWorld, PROVIDERS, skipProvider, type World } from './factories.ts';
-
-async function expectCode(promise: Promise<unknown>, code: TErrorCode): Promise<void> {
-  await expect(promise).rejects.toSatisfy((error) => error instanceof AppError && error.code === code);
-}
+import { createWorld, expectCode, PROVIDERS, skipProvider, type World } from './factories.ts';
 
 for (const provider of PROVIDERS) {
   describe.skipIf(await skipProvider(provider))(`chats on ${provider}`, () => {

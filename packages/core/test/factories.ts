@@ -1,4 +1,5 @@
-import type { TPlan } from '@portal/contracts';
+import { expect } from 'vitest';
+import { AppError, type TErrorCode, type TPlan } from '@portal/contracts';
 import type { Database } from '@portal/db';
 import { createTestDatabase, postgresAvailable, type Provider, type TestDatabase } from '@portal/db/testing';
 import { createCore, type Core, type Principal } from '../src/index.ts';
@@ -74,4 +75,15 @@ async function sessionFor(core: Core, db: Database, accountId: string, now: numb
     data: { id: newId(), tokenHash: hashToken(token), accountId, createdAt: new Date(now) },
   });
   return { principal: await core.sessions.authenticate(token), token };
+}
+
+/** Awaits a refusal and checks it is this domain error; returns it for further checks. */
+export async function expectCode(promise: Promise<unknown>, code: TErrorCode): Promise<AppError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe(code);
+  return error as AppError;
 }

@@ -1,16 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError, type TErrorCode } from '@portal/contracts';
 import type { PortalEvent, Principal } from '../src/index.ts';
-import { createWorld, PROVIDERS, skipProvider, type World } from './factories.ts';
-
-async function expectCode(promise: Promise<unknown>, code: TErrorCode): Promise<void> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  expect((error as AppError).code).toBe(code);
-}
+import { createWorld, expectCode, PROVIDERS, skipProvider, type World } from './factories.ts';
 
 for (const provider of PROVIDERS) {
   describe.skipIf(await skipProvider(provider))(`moderation on ${provider}`, () => {

@@ -13,14 +13,11 @@ import {
   type TErrorCode,
   type TServerEvent,
 } from '@portal/contracts';
-import { toMessage, type PortalEvent, type Principal } from '@portal/core';
+import { refusalOf, standingOf, toMessage, type PortalEvent, type Principal } from '@portal/core';
 import { toErrorBody } from '../errors.ts';
 import { readSessionCookie } from '../http/cookies.ts';
 import type { HttpOptions } from '../http/options.ts';
 import { clientIp, originAllowed } from '../http/request.ts';
-
-const restrictionOf = (principal: Principal): TErrorCode | null =>
-  principal.suspended ? 'ERR_ACCOUNT_SUSPENDED' : principal.blocked ? 'ERR_STRANGER_BLOCKED' : null;
 
 export interface SocketOptions extends HttpOptions {
   /** How often to ping; a socket that has not answered the previous ping is closed. */
@@ -270,7 +267,7 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
       const conn = connect(ws, principal, clientIp(req, options));
       // A blocked or suspended person's socket opens only to say so and close (4403),
       // which a client can tell apart from a network failure, unlike a refused upgrade.
-      const restriction = restrictionOf(principal);
+      const restriction = refusalOf(standingOf(principal));
       if (restriction) shut(conn, restriction);
     });
   }
@@ -294,9 +291,8 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     for (const conn of conns) {
       if (conn.ws.readyState !== conn.ws.OPEN) continue;
       const now = standing.get(conn.principal.sessionId);
-      if (now === 'revoked' || now === undefined) shut(conn, 'ERR_UNAUTHENTICATED');
-      else if (now === 'suspended') shut(conn, 'ERR_ACCOUNT_SUSPENDED');
-      else if (now === 'blocked') shut(conn, 'ERR_STRANGER_BLOCKED');
+      const refusal = now === undefined ? 'ERR_UNAUTHENTICATED' : refusalOf(now);
+      if (refusal) shut(conn, refusal);
     }
   }
 

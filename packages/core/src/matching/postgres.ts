@@ -4,6 +4,7 @@ import type { PostgresDatabase } from '@portal/db';
 import { AppError } from '@portal/contracts';
 import { pgRows, pgStatement, pgTime } from '../sql.ts';
 import { newChatToken, newId } from '../tokens.ts';
+import { refusalOf } from '../principal.ts';
 import { splitTags } from './rules.ts';
 import { SQL } from './sql.ts';
 import type { EnqueueOutcome, EnqueueRequest, Matcher, StatusRow } from './types.ts';
@@ -60,11 +61,9 @@ export function createPostgresMatcher(db: PostgresDatabase): Matcher {
       case 'busy':
         return 'busy';
       case 'revoked':
-        throw new AppError('ERR_UNAUTHENTICATED');
       case 'suspended':
-        throw new AppError('ERR_ACCOUNT_SUSPENDED');
       case 'blocked':
-        throw new AppError('ERR_STRANGER_BLOCKED');
+        throw new AppError(refusalOf(row.r_outcome)!);
       case 'already_searching':
         throw new AppError('ERR_MATCH_ALREADY_SEARCHING');
       case 'slot_limit':

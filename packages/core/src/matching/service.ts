@@ -2,7 +2,7 @@ import type { Database } from '@portal/db';
 import { AppError, type TMatchState } from '@portal/contracts';
 import type { CoreConfig } from '../config.ts';
 import type { Metrics } from '../ops/metrics.ts';
-import { chatLimitOf, type Principal } from '../principal.ts';
+import { chatLimitOf, refusalOf, standingOf, type Principal } from '../principal.ts';
 import { createPostgresMatcher } from './postgres.ts';
 import { parseInterests, splitTags } from './rules.ts';
 import { createSqliteMatcher } from './sqlite.ts';
@@ -23,8 +23,8 @@ const REAP_GRACE_MS = 10_000;
 
 /** 403 for a blocked stranger or a suspended account (checked before anything else). */
 export function assertMayMatch(principal: Principal): void {
-  if (principal.suspended) throw new AppError('ERR_ACCOUNT_SUSPENDED');
-  if (principal.blocked) throw new AppError('ERR_STRANGER_BLOCKED');
+  const refusal = refusalOf(standingOf(principal));
+  if (refusal) throw new AppError(refusal);
 }
 
 export function createMatchingService(

@@ -1,15 +1,13 @@
 // SQL that both matchers run, written once with `:name` placeholders that each
 // driver's adapter rewrites (better-sqlite3 `@name`, pg `$n`).
 
+import { standingSql } from '../sessions/lookup.ts';
+
 export const SQL = {
   reap: 'DELETE FROM queue_entries WHERE expires_at <= :now',
   deleteEntryBySession: 'DELETE FROM queue_entries WHERE session_id = :session',
   /** The caller's standing, read again inside the enqueue's transaction. */
-  standing: `
-    SELECT s.revoked_at IS NOT NULL AS revoked, s.blocked_at IS NOT NULL AS blocked,
-           a.suspended_at IS NOT NULL AS suspended
-    FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id
-    WHERE s.id = :session`,
+  standing: standingSql('s.id = :session'),
   status: `
     SELECT e.interests AS "queueInterests", e.expires_at AS "queueExpiresAt",
            c.token AS "chatToken", c.matched_interest AS "matchedInterest",

@@ -1,5 +1,6 @@
 import type { SqliteDatabase } from '@portal/db';
 import { AppError } from '@portal/contracts';
+import { refusalOf, standingOf } from '../principal.ts';
 import { joinTags, newMatchedChat, sameSet, splitTags } from './rules.ts';
 import { SQL } from './sql.ts';
 import type { CandidateRow, EnqueueOutcome, EnqueueRequest, Matcher, StatusRow } from './types.ts';
@@ -90,10 +91,9 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
     const session = me.sessionId;
     const person = me.personKey;
     // A block, suspension or logout committed since this request authenticated wins.
-    const standing = s.standing.get({ session });
-    if (!standing || standing.revoked) throw new AppError('ERR_UNAUTHENTICATED');
-    if (standing.suspended) throw new AppError('ERR_ACCOUNT_SUSPENDED');
-    if (standing.blocked) throw new AppError('ERR_STRANGER_BLOCKED');
+    const flags = s.standing.get({ session });
+    const refusal = flags ? refusalOf(standingOf(flags)) : 'ERR_UNAUTHENTICATED';
+    if (refusal) throw new AppError(refusal);
     let entry = s.entryBySession.get({ session });
     if (entry && entry.expires_at <= now) {
       s.deleteEntry.run({ seq: entry.seq });

@@ -1,7 +1,6 @@
 import type { Database } from '@portal/db';
 import type { TPlan, TRole } from '@portal/contracts';
-import type { Principal } from '../principal.ts';
-import type { Standing } from './sessions.ts';
+import { standingOf, type Principal, type Standing } from '../principal.ts';
 import { pgRows } from '../sql.ts';
 
 interface PrincipalRow {
@@ -37,31 +36,26 @@ interface StandingRow {
   suspended: number | boolean;
 }
 
-const SELECT_STANDING = `
+/** The flags behind a session's standing, for the sessions `where` selects (also read by the SQLite matcher). */
+export const standingSql = (where: string): string => `
   SELECT s.id, s.revoked_at IS NOT NULL AS revoked, s.blocked_at IS NOT NULL AS blocked,
          a.suspended_at IS NOT NULL AS suspended
   FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id
-  WHERE s.id IN (%1)`;
+  WHERE ${where}`;
 
 /**
  * Where many sessions stand, in one query with one parameter (a JSON or array
  * list): the socket layer asks about every open socket at each ping.
  */
 export function createStandingLookup(db: Database): (sessionIds: string[]) => Promise<Map<string, Standing>> {
-  const toMap = (rows: StandingRow[]) =>
-    new Map(
-      rows.map((r): [string, Standing] => [
-        r.id,
-        r.revoked ? 'revoked' : r.suspended ? 'suspended' : r.blocked ? 'blocked' : 'ok',
-      ]),
-    );
+  const toMap = (rows: StandingRow[]) => new Map(rows.map((r): [string, Standing] => [r.id, standingOf(r)]));
   if (db.provider === 'sqlite') {
     const stmt = db.sqlite
-      .prepare<[string], StandingRow>(SELECT_STANDING.replace('%1', 'SELECT value FROM json_each(?)'))
+      .prepare<[string], StandingRow>(standingSql('s.id IN (SELECT value FROM json_each(?))'))
       .safeIntegers(false);
     return (ids) => Promise.resolve(toMap(stmt.all(JSON.stringify(ids))));
   }
-  const text = SELECT_STANDING.replace('IN (%1)', '= ANY($1::text[])');
+  const text = standingSql('s.id = ANY($1::text[])');
   return async (ids) => toMap(await pgRows<StandingRow>(db.pool, text, [ids]));
 }
 

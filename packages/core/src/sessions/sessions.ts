@@ -1,6 +1,6 @@
 import type { Database } from '@portal/db';
 import { AppError, type TSession } from '@portal/contracts';
-import { chatLimitOf, type Principal } from '../principal.ts';
+import { chatLimitOf, type Principal, type Standing } from '../principal.ts';
 import { hashToken, looksLikeToken, newId, newSessionToken } from '../tokens.ts';
 import { createPrincipalLookup, createStandingLookup } from './lookup.ts';
 
@@ -19,11 +19,9 @@ export interface SessionService {
   standing(sessionIds: string[]): Promise<Map<string, Standing>>;
 }
 
-export type Standing = 'ok' | 'revoked' | 'blocked' | 'suspended';
-
 export function createSessionService(db: Database, now: () => number): SessionService {
   const lookup = createPrincipalLookup(db);
-  const standingOf = createStandingLookup(db);
+  const standingsOf = createStandingLookup(db);
 
   const find: SessionService['find'] = async (token) => {
     if (!token || !looksLikeToken(token)) return null;
@@ -58,7 +56,7 @@ export function createSessionService(db: Database, now: () => number): SessionSe
         },
       };
     },
-    standing: (sessionIds) => standingOf(sessionIds),
+    standing: standingsOf,
 
     async describe(principal) {
       const activeChats = await db.prisma.chatParticipant.count({

@@ -26,6 +26,11 @@ export const ERRORS = {
   ERR_MATCH_SLOT_LIMIT: { status: 409, trpc: 'CONFLICT', message: 'Active chat limit reached: end a chat first.' },
   ERR_USERNAME_TAKEN: { status: 409, trpc: 'CONFLICT', message: 'That username is taken.' },
   ERR_CHAT_ENDED: { status: 409, trpc: 'CONFLICT', message: 'This chat has ended.' },
+  ERR_REPORT_OPEN: {
+    status: 409,
+    trpc: 'CONFLICT',
+    message: 'This block comes with a report that is still open: it can be lifted once a moderator has handled it.',
+  },
   ERR_PAYLOAD_TOO_LARGE: { status: 413, trpc: 'PAYLOAD_TOO_LARGE', message: 'The request body exceeds 16 KiB.' },
   ERR_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
@@ -34,6 +39,11 @@ export const ERRORS = {
   },
   ERR_RATE_LIMITED: { status: 429, trpc: 'TOO_MANY_REQUESTS', message: 'Too many requests: slow down.' },
   ERR_INTERNAL: { status: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side.' },
+  ERR_UNAVAILABLE: {
+    status: 503,
+    trpc: 'SERVICE_UNAVAILABLE',
+    message: 'The service is briefly unavailable: try again in a few seconds.',
+  },
 } as const satisfies Record<string, { status: number; trpc: string; message: string }>;
 
 export type TErrorCode = keyof typeof ERRORS;

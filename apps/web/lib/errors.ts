@@ -21,6 +21,10 @@ const PLAIN: Partial<Record<TErrorCode, string>> = {
   ERR_CHAT_ENDED: 'This chat has ended, so no more messages can be sent.',
   ERR_BAD_ORIGIN: 'The request was refused because it came from another site. Reload the page and try again.',
   ERR_FORBIDDEN: 'You are not allowed to do this.',
+  ERR_REPORT_OPEN:
+    'You reported this person and a moderator has not handled the report yet: the block stays until then.',
+  ERR_NOT_FOUND: 'That no longer exists. Reload the page.',
+  ERR_UNAVAILABLE: 'The service is briefly unavailable. Try again in a few seconds.',
   ERR_INTERNAL: 'Something went wrong on our side. Please try again.',
 };
 

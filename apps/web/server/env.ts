@@ -21,6 +21,8 @@ export const ZEnv = z.object({
   HOST: z.string().default('0.0.0.0'),
   MATCH_QUEUE_TTL_SECONDS: positiveInt(60),
   CHAT_TTL_HOURS: z.coerce.number().positive().default(24),
+  /** Two people who shared a chat are not paired again for this long after it ended; 0 turns it off. */
+  MATCH_REPEAT_COOLDOWN_MINUTES: z.coerce.number().min(0).default(30),
   REAPER_INTERVAL_SECONDS: positiveInt(5),
   PG_POOL_SIZE: positiveInt(10),
   /** Comma-separated origins allowed on state-changing requests; empty = the request's own origin. */

@@ -70,7 +70,11 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   }
   const core = createCore(db, {
     bus,
-    config: { queueTtlMs: env.MATCH_QUEUE_TTL_SECONDS * 1000, chatTtlMs: env.CHAT_TTL_HOURS * 3_600_000 },
+    config: {
+      queueTtlMs: env.MATCH_QUEUE_TTL_SECONDS * 1000,
+      chatTtlMs: env.CHAT_TTL_HOURS * 3_600_000,
+      repeatCooldownMs: env.MATCH_REPEAT_COOLDOWN_MINUTES * 60_000,
+    },
   });
   const http = {
     core,

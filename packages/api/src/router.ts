@@ -1,4 +1,5 @@
 import { authRouter } from './routers/auth/index.ts';
+import { blocksRouter } from './routers/blocks/index.ts';
 import { chatRouter } from './routers/chat/index.ts';
 import { matchRouter } from './routers/match/index.ts';
 import { moderationRouter } from './routers/moderation/index.ts';
@@ -11,6 +12,7 @@ export const appRouter = router({
   auth: authRouter,
   match: matchRouter,
   chat: chatRouter,
+  blocks: blocksRouter,
   moderation: moderationRouter,
   system: router({ health: getHealth }),
 });

@@ -1,4 +1,5 @@
 export * from './auth.ts';
+export * from './blocks.ts';
 export * from './chat.ts';
 export * from './errors.ts';
 export * from './health.ts';

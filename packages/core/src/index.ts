@@ -1,6 +1,7 @@
 import type { Database } from '@portal/db';
 import { DEFAULT_CORE_CONFIG, type CoreConfig } from './config.ts';
 import { createAccountService, type AccountService } from './accounts/accounts.ts';
+import { createBlockService, type BlockService } from './blocks/blocks.ts';
 import { createChatService, type ChatService } from './chats/service.ts';
 import { createMatchingService, type MatchingService } from './matching/service.ts';
 import { createModerationService, type ModerationService } from './moderation/moderation.ts';
@@ -30,6 +31,7 @@ export interface Core {
   chats: ChatService;
   accounts: AccountService;
   moderation: ModerationService;
+  blocks: BlockService;
   /** Where chat and match events go; the socket layer subscribes. */
   bus: EventBus;
   metrics: Metrics;
@@ -61,6 +63,7 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
     chats,
     accounts: createAccountService(db, now, bus),
     moderation: createModerationService(db, now, bus, chats),
+    blocks: createBlockService(db, now, bus, chats),
     health: () => checkHealth(db),
   };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '@portal/contracts';
-import type { Principal } from '../src/index.ts';
+import { createCore, type Principal } from '../src/index.ts';
 import { createWorld, PROVIDERS, skipProvider, type World } from './factories.ts';
 
 // Many enqueues in flight at once. On PostgreSQL a pool of 20 connections runs
@@ -116,6 +116,48 @@ for (const provider of PROVIDERS) {
       const active = (await w.core.sessions.describe(member.principal)).active_chats;
       expect(active).toBeLessThanOrEqual(3);
       expect(matchedMemberSessions).toBeLessThanOrEqual(active);
+    });
+    it('a block racing an enqueue never leaves the two in a chat (100 races at once)', async () => {
+      // Cooldown off, so only the block can keep the two apart.
+      const core = createCore(w.test.db, { config: { repeatCooldownMs: 0 } });
+      const rounds = await Promise.all(
+        Array.from({ length: 100 }, async (_, i) => {
+          const [a, b] = await strangers(2);
+          const tag = `race${i}`;
+          await core.matching.enqueue(a!, [`${tag}x`]);
+          const { token } = await core.matching.enqueue(b!, [`${tag}x`]);
+          await core.chats.end(a!, token!);
+          expect((await core.matching.enqueue(a!, [tag])).state).toBe('searching');
+          return { a: a!, b: b!, tag, token: token! };
+        }),
+      );
+      // Stagger the two by a few event-loop turns, either way round, so the rounds cover
+      // every interleaving of the enqueue's claim and the block's transaction.
+      const turns = async (n: number) => {
+        for (let k = 0; k < n; k++) await new Promise((resolve) => setImmediate(resolve));
+      };
+      const outcomes = await Promise.all(
+        rounds.map(async ({ a, b, tag, token }, i) => {
+          const lag = i % 12;
+          const [state] = await Promise.all([
+            turns(i % 2 ? lag : 0).then(() => core.matching.enqueue(b, [tag])),
+            turns(i % 2 ? 0 : lag).then(() => core.blocks.block(a, token)),
+          ]);
+          return state.state;
+        }),
+      );
+      // Either order is fine: the enqueue first (the block then ends the new chat), or the block first.
+      for (const { a, b } of rounds) {
+        const shared = await w.test.db.prisma.chatParticipant.count({
+          where: {
+            personKey: a.personKey,
+            activeUntil: { gt: new Date() },
+            chat: { participants: { some: { personKey: b.personKey } } },
+          },
+        });
+        expect(shared).toBe(0);
+      }
+      expect(outcomes.every((state) => state === 'searching' || state === 'matched')).toBe(true);
     });
   });
 }

@@ -12,6 +12,7 @@ import { trpc } from '../../lib/trpc.ts';
 const NAV = [
   { href: '/', label: 'Find a partner' },
   { href: '/chats', label: 'My chats' },
+  { href: '/blocks', label: 'Blocks' },
   { href: '/docs', label: 'API docs' },
 ] as const;
 

@@ -1,4 +1,4 @@
-import type { Database } from '@portal/db';
+import type { Database, PortalTransaction } from '@portal/db';
 import {
   AppError,
   DEFAULT_PAGE_SIZE,
@@ -46,6 +46,19 @@ export interface ChatService {
 }
 
 const iso = (date: Date): string => date.toISOString();
+
+/**
+ * Ends a chat inside the caller's transaction, if it still runs: the chat and both
+ * slots together. True when this call ended it (and so must announce it).
+ */
+export async function endChatIn(tx: PortalTransaction, chatId: string, by: string, at: Date): Promise<boolean> {
+  const { count } = await tx.chat.updateMany({
+    where: { id: chatId, endedAt: null, expiresAt: { gt: at } },
+    data: { endedAt: at, endedBy: by },
+  });
+  if (count === 1) await tx.chatParticipant.updateMany({ where: { chatId }, data: { activeUntil: at } });
+  return count === 1;
+}
 
 export const toMessage = (message: BusMessage, reader: string): TMessage => {
   const mine = message.sender === reader;
@@ -229,15 +242,7 @@ export function createChatService(db: Database, now: () => number, bus: EventBus
       const chat = await view(principal, token);
       if (chat.summary.state !== 'active') return chat.summary;
       const at = new Date(now());
-      // Both writes or neither: the chat ends and both slots free up together.
-      const ended = await prisma.$transaction(async (tx) => {
-        const { count } = await tx.chat.updateMany({
-          where: { id: chat.id, endedAt: null },
-          data: { endedAt: at, endedBy: chat.me },
-        });
-        if (count === 1) await tx.chatParticipant.updateMany({ where: { chatId: chat.id }, data: { activeUntil: at } });
-        return count === 1;
-      });
+      const ended = await prisma.$transaction((tx) => endChatIn(tx, chat.id, chat.me, at));
       if (!ended) return (await view(principal, token)).summary; // the partner ended it a moment before
       await bus.publish({ type: 'ended', chat: token, by: chat.me, reason: 'ended' });
       return { ...chat.summary, state: 'ended', ended_at: iso(at) };

@@ -12,7 +12,7 @@ import type { EnqueueOutcome, EnqueueRequest, Matcher, StatusRow } from './types
 /**
  * Why matching is atomic on PostgreSQL (READ COMMITTED, several app instances).
  * The enqueue runs server-side in `portal_enqueue` (prisma/postgres/migrations/
- * ..._enqueue_function), one round trip, so its locks are held only for the
+ * ..._blocks, its latest version), one round trip, so its locks are held only for the
  * database's own work:
  *
  * - It first takes transaction-scoped advisory locks on its person, then on
@@ -32,6 +32,10 @@ import type { EnqueueOutcome, EnqueueRequest, Matcher, StatusRow } from './types
  *   candidate's person lock is taken with a try-lock (waiting for it while
  *   holding tag locks could deadlock) and the candidate is read again under it;
  *   if that person is busy, the function answers `busy` and the enqueue retries.
+ * - Blocks and the repeat cooldown are conditions of the candidate query itself,
+ *   read under the candidate's person lock. A block takes both people's person
+ *   locks and commits the block row and the chat's end together, so the claim sees
+ *   either the shared active chat or the block: never neither.
  * `SKIP LOCKED` alone was measured to strand pairs (STACK.md), so it is not used.
  */
 export function createPostgresMatcher(db: PostgresDatabase): Matcher {
@@ -56,6 +60,7 @@ export function createPostgresMatcher(db: PostgresDatabase): Matcher {
       pgTime(now + req.chatTtlMs),
       chatId,
       token,
+      pgTime(req.repeatAfter),
     ]);
     switch (row?.r_outcome) {
       case 'busy':
@@ -113,7 +118,7 @@ export function createPostgresMatcher(db: PostgresDatabase): Matcher {
   };
 }
 
-const ENQUEUE = 'SELECT * FROM portal_enqueue($1, $2, $3::text[], $4, $5, $6, $7, $8, $9)';
+const ENQUEUE = 'SELECT * FROM portal_enqueue($1, $2, $3::text[], $4, $5, $6, $7, $8, $9, $10)';
 
 interface EnqueueRow {
   r_outcome:

@@ -51,13 +51,15 @@ export function createMatchingService(
     async enqueue(principal, rawInterests) {
       assertMayMatch(principal);
       const interests = parseInterests(rawInterests);
+      const at = now();
       const outcome = await matcher.enqueue({
         principal,
         interests,
-        now: now(),
+        now: at,
         queueTtlMs: config.queueTtlMs,
         chatTtlMs: config.chatTtlMs,
         chatLimit: chatLimitOf(principal),
+        repeatAfter: at - config.repeatCooldownMs,
       });
       const state = toState(outcome);
       if (outcome.state === 'matched') {

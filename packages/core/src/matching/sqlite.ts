@@ -6,9 +6,14 @@ import { SQL } from './sql.ts';
 import type { CandidateRow, EnqueueOutcome, EnqueueRequest, Matcher, StatusRow } from './types.ts';
 
 // The enqueue's own statements. PostgreSQL runs the same steps server-side, in
-// portal_enqueue (prisma/postgres/migrations/..._enqueue_function).
+// portal_enqueue (prisma/postgres/migrations/..._blocks, the latest version). Every
+// rule below has the same name there; packages/core/test/matching-cases.test.ts runs
+// one table of cases against both.
 
-/** Oldest compatible waiting entry over the caller's tags (FIFO by seq). */
+/**
+ * Oldest allowed waiting entry over the caller's tags (FIFO by seq): an excluded
+ * entry is skipped, the scan goes on to the next one.
+ */
 function candidateSql(tagCount: number): string {
   const tags = Array.from({ length: tagCount }, (_, i) => `:tag${i}`).join(', ');
   return `
@@ -18,15 +23,20 @@ function candidateSql(tagCount: number): string {
       AND e.person_key <> :person
       AND (SELECT COUNT(*) FROM chat_participants c
            WHERE c.person_key = e.person_key AND c.active_until > :now) < e.chat_limit
+      -- Rule "no shared chat, no repeat": a chat of the two that is active, or ended
+      -- after :repeatAfter (now minus the cooldown), excludes the pair.
       AND NOT EXISTS (
         SELECT 1 FROM chat_participants mine JOIN chat_participants theirs ON theirs.chat_id = mine.chat_id
-        WHERE mine.person_key = :person AND mine.active_until > :now AND theirs.person_key = e.person_key)
+        WHERE mine.person_key = :person AND mine.active_until > :repeatAfter AND theirs.person_key = e.person_key)
+      -- Rule "blocked pairs": a block either way excludes the pair, one index probe each.
+      AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_key = :person AND b.blocked_key = e.person_key)
+      AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_key = e.person_key AND b.blocked_key = :person)
     ORDER BY t.entry_seq
     LIMIT 1`;
 }
 
-function candidateParams(interests: string[], person: string, now: number): Record<string, unknown> {
-  const params: Record<string, unknown> = { now, person };
+function candidateParams(interests: string[], person: string, now: number, repeatAfter: number) {
+  const params: Record<string, unknown> = { now, person, repeatAfter };
   interests.forEach((tag, i) => (params[`tag${i}`] = tag));
   return params;
 }
@@ -106,7 +116,7 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
       throw new AppError('ERR_MATCH_SLOT_LIMIT');
     }
 
-    const candidate = s.candidates[interests.length - 1]!.get(candidateParams(interests, person, now));
+    const candidate = s.candidates[interests.length - 1]!.get(candidateParams(interests, person, now, req.repeatAfter));
     if (candidate) {
       const chat = newMatchedChat(interests, splitTags(candidate.interests), now, req.chatTtlMs);
       s.deleteEntry.run({ seq: candidate.seq });

@@ -8,6 +8,8 @@ export interface EnqueueRequest {
   queueTtlMs: number;
   chatTtlMs: number;
   chatLimit: number;
+  /** A chat of the two that was active after this moment excludes a pair (now minus the repeat cooldown). */
+  repeatAfter: number;
 }
 
 export interface MatchedChat {

@@ -9,6 +9,7 @@ import {
   type TReportList,
   type TReportReceipt,
 } from '@portal/contracts';
+import { endSharedChats, lockPair, recordBlock } from '../blocks/blocks.ts';
 import type { ChatService } from '../chats/service.ts';
 import type { Principal } from '../principal.ts';
 import type { EventBus } from '../realtime/events.ts';
@@ -174,6 +175,15 @@ export function createModerationService(
       });
       const id = newId();
       const outcome = await prisma.$transaction(async (tx) => {
+        // A report blocks the reported person too (SPEC §9), under the same locks as a block.
+        await lockPair(db, tx, chat.me, chat.partner);
+        await recordBlock(tx, {
+          blocker: chat.me,
+          blocked: chat.partner,
+          chatId: chat.id,
+          matchedInterest: chat.summary.matched_interest,
+          at,
+        });
         // Once per chat and reporter: a second click (or a retry) returns the first report.
         const inserted = await tx.$executeRaw`
           INSERT INTO reports (id, chat_id, reporter_key, reporter_session_id, reported_key,
@@ -182,18 +192,16 @@ export function createModerationService(
                   ${chat.partnerSessionId}, ${reported?.accountId ?? null}, ${reason},
                   ${JSON.stringify(excerpt)}, ${at})
           ON CONFLICT (chat_id, reporter_key) DO NOTHING`;
-        const { count } = await tx.chat.updateMany({
-          where: { id: chat.id, endedAt: null, expiresAt: { gt: at } },
-          data: { endedAt: at, endedBy: chat.me },
-        });
-        if (count === 1) await tx.chatParticipant.updateMany({ where: { chatId: chat.id }, data: { activeUntil: at } });
+        const ended = await endSharedChats(tx, chat.me, chat.partner, at);
         const stored = await tx.report.findUniqueOrThrow({
           where: { chatId_reporterKey: { chatId: chat.id, reporterKey: chat.me } },
           select: { id: true, createdAt: true },
         });
-        return { stored, created: inserted === 1, ended: count === 1 };
+        return { stored, created: inserted === 1, ended };
       });
-      if (outcome.ended) await bus.publish({ type: 'ended', chat: token, by: chat.me, reason: 'reported' });
+      for (const ended of outcome.ended) {
+        await bus.publish({ type: 'ended', chat: ended, by: chat.me, reason: 'reported' });
+      }
       return {
         receipt: { id: outcome.stored.id, created_at: outcome.stored.createdAt.toISOString() },
         created: outcome.created,

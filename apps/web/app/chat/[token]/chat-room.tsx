@@ -9,6 +9,7 @@ import { useConnectionState, useSocket, useSocketEvent } from '../../../lib/real
 import type { TConnectionState } from '../../../lib/socket.ts';
 import { formatHours, useNow } from '../../../lib/time.ts';
 import { trpc } from '../../../lib/trpc.ts';
+import { ConfirmDialog } from '../../_components/confirm-dialog.tsx';
 import { ReasonDialog } from '../../_components/reason-dialog.tsx';
 import {
   chatReducer,
@@ -49,6 +50,9 @@ export function ChatRoom({ token }: { token: string }) {
   const report = trpc.chat.report.useMutation();
   const [reporting, setReporting] = useState(false);
   const [reported, setReported] = useState(false);
+  const block = trpc.chat.block.useMutation();
+  const [blocking, setBlocking] = useState(false);
+  const [blocked, setBlocked] = useState(false);
   const [state, dispatch] = useReducer(chatReducer, initialChatState);
   const [typingAt, setTypingAt] = useState<number | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -182,6 +186,15 @@ export function ChatRoom({ token }: { token: string }) {
     refreshCounts();
   }
 
+  async function confirmBlock() {
+    await block.mutateAsync({ token });
+    setBlocked(true);
+    setTypingAt(null);
+    if (!ended) dispatch({ type: 'ended', ended: { reason: 'ended', by: 'me' } });
+    refreshCounts();
+    void utils.blocks.list.invalidate();
+  }
+
   async function findNewPartner() {
     // A partner who walked away still holds the chat (and a free person's only slot): end it first.
     if (!ended && summary?.state === 'active') {
@@ -234,7 +247,7 @@ export function ChatRoom({ token }: { token: string }) {
   }
 
   const partner = summary.partner;
-  const notice = noticeOf(ended, state.partnerLeft, partner, reported);
+  const notice = noticeOf(ended, state.partnerLeft, partner, reported, blocked);
   const restriction = connection === 'restricted' ? (socket?.restriction ?? 'ERR_FORBIDDEN') : null;
   const others = summary.common_interests.filter((tag) => tag !== summary.matched_interest);
 
@@ -322,12 +335,18 @@ export function ChatRoom({ token }: { token: string }) {
 
       <Composer disabled={ended !== null} onSend={handleSend} onTyping={() => socket?.sendTyping(token)} />
 
-      {(!ended || !reported) && (
+      {(!ended || !reported || !blocked) && (
         <div className="chat-actions">
-          {/* An abuser who leaves at once stays reportable: the button outlives the chat. */}
+          {/* An abuser who leaves at once stays reportable and blockable: the buttons outlive the chat. */}
           {!reported && (
             <button type="button" className="button button-quiet" onClick={() => setReporting(true)}>
               Report
+            </button>
+          )}
+          {/* A report blocks too, so after one there is nothing left to block. */}
+          {!reported && !blocked && (
+            <button type="button" className="button button-quiet" onClick={() => setBlocking(true)}>
+              Block
             </button>
           )}
           {!ended && (
@@ -341,6 +360,20 @@ export function ChatRoom({ token }: { token: string }) {
             </button>
           )}
         </div>
+      )}
+
+      {blocking && (
+        <ConfirmDialog
+          title={`Block ${partner}?`}
+          confirmLabel="Block and end chat"
+          onConfirm={confirmBlock}
+          onClose={() => setBlocking(false)}
+        >
+          <p>
+            The chat ends for both of you, and you will never be matched with each other again. {partner} is not told
+            that you blocked them. You can lift the block later on the <Link href="/blocks">Blocks</Link> page.
+          </p>
+        </ConfirmDialog>
       )}
 
       {reporting && (
@@ -365,11 +398,20 @@ function noticeOf(
   partnerLeft: boolean,
   partner: string,
   reported: boolean,
+  blocked: boolean,
 ): { text: string; hint?: string } | null {
-  const sent = reported ? 'Your report was sent to the moderators.' : undefined;
+  const sent = reported
+    ? 'Your report was sent to the moderators, and you will not be matched with each other again.'
+    : blocked
+      ? `You blocked ${partner}: you will not be matched with each other again.`
+      : undefined;
   if (ended?.reason === 'reported' && ended.by === 'me') {
-    return { text: 'You reported this chat; it has ended.', hint: 'Thank you. A moderator will look at it.' };
+    return {
+      text: 'You reported this chat; it has ended.',
+      hint: 'Thank you. A moderator will look at it. You will not be matched with each other again.',
+    };
   }
+  if (blocked && ended?.by === 'me') return { text: `You blocked ${partner}; the chat has ended.`, hint: sent };
   if (ended?.reason === 'reported') return { text: `${partner} ended the chat.` };
   if (ended?.reason === 'moderated') return { text: 'A moderator ended this chat.', hint: sent };
   if (ended?.reason === 'expired') return { text: 'This chat expired.', hint: sent };

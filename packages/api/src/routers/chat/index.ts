@@ -1,4 +1,5 @@
 import { router } from '../../trpc.ts';
+import { blockChat } from './block-chat.ts';
 import { endChat } from './end-chat.ts';
 import { getChat } from './get-chat.ts';
 import { listChats } from './list-chats.ts';
@@ -13,4 +14,5 @@ export const chatRouter = router({
   send: sendMessage,
   end: endChat,
   report: reportChat,
+  block: blockChat,
 });

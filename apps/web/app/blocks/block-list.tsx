@@ -1,0 +1,82 @@
+'use client';
+
+import type { TBlock } from '@portal/contracts';
+import { useState } from 'react';
+import { describeError } from '../../lib/errors.ts';
+import { trpc } from '../../lib/trpc.ts';
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export function BlockList() {
+  const list = trpc.blocks.list.useQuery({});
+
+  if (list.isPending) {
+    return (
+      <p role="status" className="muted">
+        Loading your blocks…
+      </p>
+    );
+  }
+  if (list.isError) {
+    return (
+      <div role="alert" className="callout callout-error">
+        <p>Could not load your blocks. {describeError(list.error)}</p>
+        <button type="button" className="button" onClick={() => void list.refetch()}>
+          Try again
+        </button>
+      </div>
+    );
+  }
+  if (list.data.blocks.length === 0) {
+    return (
+      <div className="callout" data-testid="no-blocks">
+        <p>You have not blocked anyone.</p>
+      </div>
+    );
+  }
+  return (
+    <ul className="chat-list">
+      {list.data.blocks.map((block) => (
+        <BlockItem key={block.id} block={block} />
+      ))}
+    </ul>
+  );
+}
+
+function BlockItem({ block }: { block: TBlock }) {
+  const utils = trpc.useUtils();
+  const lift = trpc.blocks.lift.useMutation();
+  const [failure, setFailure] = useState<string | null>(null);
+
+  async function unblock() {
+    setFailure(null);
+    try {
+      await lift.mutateAsync({ id: block.id });
+      await utils.blocks.list.invalidate();
+    } catch (error) {
+      setFailure(describeError(error));
+    }
+  }
+
+  return (
+    <li className="chat-card" data-testid="block-item">
+      <h2 className="chat-card-title">{block.label}</h2>
+      <p className="chat-card-meta">
+        Matched on <span className="tag">{block.matched_interest}</span>, blocked{' '}
+        <time dateTime={block.created_at}>{dateFormat.format(new Date(block.created_at))}</time>
+      </p>
+      <button type="button" className="button button-small" onClick={() => void unblock()} disabled={lift.isPending}>
+        Unblock
+        <span className="sr-only">
+          {' '}
+          {block.label}, matched on {block.matched_interest}
+        </span>
+      </button>
+      {failure && (
+        <p role="alert" className="field-message">
+          {failure}
+        </p>
+      )}
+    </li>
+  );
+}

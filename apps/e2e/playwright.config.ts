@@ -31,6 +31,8 @@ const serverEnv = (databaseUrl: string, port: number) => ({
   // Every browser context comes from 127.0.0.1: acceptance runs turn the limits off
   // (the rate-limit tests in apps/web/test run with them on).
   PORTAL_RATE_LIMITS: 'off',
+  // Off, so that in the block test only the block keeps two people apart.
+  MATCH_REPEAT_COOLDOWN_MINUTES: '0',
 });
 
 const webServer: NonNullable<PlaywrightTestConfig['webServer']> = [

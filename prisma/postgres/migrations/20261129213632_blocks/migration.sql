@@ -11,9 +11,6 @@ CREATE TABLE "blocks" (
 );
 
 -- CreateIndex
-CREATE INDEX "blocks_blocked_key_blocker_key_idx" ON "blocks"("blocked_key", "blocker_key");
-
--- CreateIndex
 CREATE UNIQUE INDEX "blocks_blocker_key_blocked_key_key" ON "blocks"("blocker_key", "blocked_key");
 
 -- Reports made before blocks existed block the same way (SPEC §9: a report blocks).

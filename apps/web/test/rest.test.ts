@@ -258,7 +258,9 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       expect(match.post.security).toEqual([{ psession: [] }]);
       expect(match.delete.responses['200']).toBeDefined();
       expect(doc.paths['/v1/portal/session'].post.responses['201']).toBeDefined();
-      expect(doc.paths['/v1/portal/session'].post.security).toBeUndefined();
+      expect(doc.paths['/v1/portal/session'].post.security).toEqual([]);
+      expect(Object.keys(doc.paths['/v1/portal/blocks/{id}'].delete.responses)).toContain('204');
+      expect(doc.paths['/v1/portal/blocks/{id}'].delete.responses['200']).toBeUndefined();
       expect(doc.paths['/v1/portal/health'].get.responses['503']).toBeDefined();
       expect(JSON.stringify(doc)).not.toMatch(/Authorization|"code":\{/);
     });

@@ -97,8 +97,8 @@ export function buildOpenApiDocument(version = '1.0.0'): Json {
         ...Object.fromEntries(success),
         ...errorResponses([...implicitErrors(method, isProtected), ...(meta?.errors ?? [])]),
       };
-      if (isProtected) operation.security = [{ psession: [] }];
-      else delete operation.security;
+      // Public operations say so (an empty list), rather than leaving it to be guessed.
+      operation.security = isProtected ? [{ psession: [] }] : [];
     }
   }
   decorateSpecialCases(doc.paths);
@@ -176,6 +176,11 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
       ...logout.responses,
     };
   }
+  const lift = paths['/v1/portal/blocks/{id}']?.delete;
+  if (lift) {
+    delete lift.responses['200'];
+    lift.responses = { '204': { description: 'The block is lifted.' }, ...lift.responses };
+  }
   const health = paths['/v1/portal/health']?.get;
   if (health?.responses['200']) {
     health.responses['503'] = { ...health.responses['200'], description: 'The database is unreachable.' };
@@ -228,6 +233,7 @@ function addOperationalPaths(paths: Record<string, Record<string, Operation>>): 
       operationId: 'openapi',
       tags: ['operations'],
       summary: 'This document',
+      security: [],
       responses: {
         '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } },
       },

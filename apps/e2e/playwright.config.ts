@@ -31,6 +31,8 @@ const serverEnv = (databaseUrl: string, port: number) => ({
   // Every browser context comes from 127.0.0.1: acceptance runs turn the limits off
   // (the rate-limit tests in apps/web/test run with them on).
   PORTAL_RATE_LIMITS: 'off',
+  // The per-IP socket cap stays on without rate limits: raised the same way.
+  SOCKET_MAX_PER_IP: '100000',
 });
 
 const webServer: NonNullable<PlaywrightTestConfig['webServer']> = [

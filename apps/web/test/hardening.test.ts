@@ -91,7 +91,16 @@ describe('security headers on every response, and the pages CSP', () => {
   it('gives every page a CSP with a fresh nonce that Next puts on each of its scripts', async () => {
     const me = await newStranger(server.url);
     const nonces = new Set<string>();
-    for (const path of ['/', '/login', '/register', '/chats', '/moderation', '/docs', '/chat/AAAAAAAAAAAAAAAAAAAAAA', '/nope']) {
+    for (const path of [
+      '/',
+      '/login',
+      '/register',
+      '/chats',
+      '/moderation',
+      '/docs',
+      '/chat/AAAAAAAAAAAAAAAAAAAAAA',
+      '/nope',
+    ]) {
       const page = await request(server.url, path, { cookie: me });
       expect([200, 404], path).toContain(page.status);
       const csp = String(page.headers['content-security-policy'] ?? '');
@@ -258,7 +267,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       const older = await request(server.url, `/v1/portal/chats/${token}/messages?before=${caught.messages[0]!.id}`, {
         cookie: bob,
       });
-      expect(older.json.messages.at(-1).text).toBe('message 20');
+      expect((older.json.messages as { text: string }[]).at(-1)?.text).toBe('message 20');
       s.send({ type: 'join', token, after: ids[100] });
       const recent = await s.next('joined', undefined, s.events.indexOf(caught) + 1);
       expect(recent.messages).toHaveLength(19);
@@ -299,7 +308,10 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         expect(reply.json.state).toBe('searching');
       }
       const text = (await request(server.url, '/v1/portal/metrics')).text;
-      const series = [...text.matchAll(/^portal_queue_depth\{tag="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]);
+      const series = [...text.matchAll(/^portal_queue_depth\{tag="([^"]+)"\} (\d+)$/gm)].map((m) => [
+        m[1],
+        Number(m[2]),
+      ]);
       expect(series).toHaveLength(51);
       expect(Object.fromEntries(series).other).toBe(10);
     });
@@ -337,7 +349,9 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
     });
 
     it('counts every socket frame against the request ceiling, malformed ones included', async () => {
-      const me = cookieOf(await request(limited.url, '/v1/portal/session', { method: 'POST', headers: from('198.51.100.40') }))!;
+      const me = cookieOf(
+        await request(limited.url, '/v1/portal/session', { method: 'POST', headers: from('198.51.100.40') }),
+      )!;
       const s = await socket(me, '198.51.100.40', limited.url);
       for (const frame of ['not json', '{"type":"shout"}', '[]', '{"type":"join"}']) s.send(frame);
       await until(() => s.events.length === 4, 'four answers');
@@ -347,7 +361,10 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       expect(await s.next('error', undefined, 4)).toMatchObject({ error: 'ERR_RATE_LIMITED' });
       expect((await request(limited.url, '/v1/portal/session', { cookie: me })).status).toBe(429);
       expect(s.ws.readyState).toBe(s.ws.OPEN);
-      await until(() => /"event":"rate_limited".*"path":"socket:join"/.test(limited.output()), 'the refusal in the log');
+      await until(
+        () => /"event":"rate_limited".*"path":"socket:join"/.test(limited.output()),
+        'the refusal in the log',
+      );
     });
   });
 }
@@ -400,12 +417,14 @@ describe('what the logs hold', () => {
     secrets.push(moderator);
     expect((await runCli(target.url, ['role', 'set', 'logmod', 'moderator'])).code).toBe(0);
     const victim = (await request(base, '/v1/portal/session', { cookie: alice })).json.id as string;
-    expect(
-      (await post(`/v1/portal/moderation/sessions/${victim}/block`, moderator, { reason: 'spam' })).status,
-    ).toBe(200);
+    expect((await post(`/v1/portal/moderation/sessions/${victim}/block`, moderator, { reason: 'spam' })).status).toBe(
+      200,
+    );
 
     // Failed logins, then the per-IP login limit: events.
-    expect((await post('/v1/portal/auth/login', null, { username: 'logmod', password: `${PASSWORD}!` })).status).toBe(401);
+    expect((await post('/v1/portal/auth/login', null, { username: 'logmod', password: `${PASSWORD}!` })).status).toBe(
+      401,
+    );
     expect((await post('/v1/portal/auth/login', null, { username: 'nobody', password: PASSWORD })).status).toBe(401);
     const signedIn = await post('/v1/portal/auth/login', null, { username: 'logmod', password: PASSWORD });
     secrets.push(cookieOf(signedIn)!);

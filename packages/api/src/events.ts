@@ -1,4 +1,4 @@
-import { AppError } from '@portal/contracts';
+import type { AppError } from '@portal/contracts';
 import type { Logger } from '@portal/core';
 import { RateLimitedError } from './rate-limit.ts';
 

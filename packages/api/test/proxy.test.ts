@@ -26,7 +26,17 @@ describe('PORTAL_TRUST_PROXY', () => {
   });
 
   it('refuses anything else at start instead of guessing', () => {
-    for (const bad of ['yes', '10.0.0.0/33', '10.0.0/8', 'fd00::/129', '10.0.0.0/8/1', 'proxy.internal', '1,2', '-1', '99'])
+    for (const bad of [
+      'yes',
+      '10.0.0.0/33',
+      '10.0.0/8',
+      'fd00::/129',
+      '10.0.0.0/8/1',
+      'proxy.internal',
+      '1,2',
+      '-1',
+      '99',
+    ])
       expect(() => parseTrustProxy(bad), bad).toThrow(/PORTAL_TRUST_PROXY/);
   });
 

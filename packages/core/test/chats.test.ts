@@ -68,7 +68,8 @@ for (const provider of PROVIDERS) {
     it('catches a reconnect up with the newest MAX_CATCH_UP messages, and says when some were left out', async () => {
       const { a, b, token } = await pair();
       const ids: number[] = [];
-      for (let i = 1; i <= MAX_CATCH_UP + 20; i++) ids.push((await w.core.chats.send(i % 2 ? a : b, token, `m${i}`)).id);
+      for (let i = 1; i <= MAX_CATCH_UP + 20; i++)
+        ids.push((await w.core.chats.send(i % 2 ? a : b, token, `m${i}`)).id);
       expect(MAX_CATCH_UP).toBe(100);
       // 115 missed: the newest 100, oldest first, and `has_more` (15 are for REST paging).
       const far = await w.core.chats.open(b, token, { after: ids[4]! });

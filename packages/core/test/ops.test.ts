@@ -19,7 +19,11 @@ describe('log redaction', () => {
 
     const lines: string[] = [];
     const logger = createLogger('info', (line) => lines.push(line));
-    logger.info(`seen ${chat}`, { url: `/v1/portal/chats/${chat}`, password: 'hunter2 hunter2', nested: { token: 'x' } });
+    logger.info(`seen ${chat}`, {
+      url: `/v1/portal/chats/${chat}`,
+      password: 'hunter2 hunter2',
+      nested: { token: 'x' },
+    });
     logger.debug('not at info');
     expect(lines).toHaveLength(1);
     const line = JSON.parse(lines[0]!) as Record<string, unknown>;
@@ -46,7 +50,12 @@ describe('per-tag metric series', () => {
     expect(series.has('tag09')).toBe(false);
     expect(series.has('tag10')).toBe(true);
     // Ties go by name; a small set is kept whole, with no "other" series.
-    expect([...boundTags([['b', 1], ['a', 1]]).keys()]).toEqual(['a', 'b']);
+    expect([
+      ...boundTags([
+        ['b', 1],
+        ['a', 1],
+      ]).keys(),
+    ]).toEqual(['a', 'b']);
     expect(boundTags([]).size).toBe(0);
   });
 });

@@ -32,7 +32,10 @@ export function createMetricsHandler(
     if (!isLoopback(clientIp(req, options)) && !bearerOk(req)) {
       sendError(
         res,
-        new AppError('ERR_FORBIDDEN', 'Metrics are served to local clients and to holders of the metrics token.').toBody(),
+        new AppError(
+          'ERR_FORBIDDEN',
+          'Metrics are served to local clients and to holders of the metrics token.',
+        ).toBody(),
       );
       return;
     }

@@ -8,9 +8,7 @@ import type { TLSSocket } from 'node:tls';
  * address is in one of a list of networks.
  */
 export type TrustProxy =
-  | { kind: 'off' }
-  | { kind: 'hops'; hops: number }
-  | { kind: 'networks'; networks: BlockList; text: string };
+  { kind: 'off' } | { kind: 'hops'; hops: number } | { kind: 'networks'; networks: BlockList; text: string };
 
 export const TRUST_NONE: TrustProxy = { kind: 'off' };
 

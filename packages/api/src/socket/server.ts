@@ -339,7 +339,8 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
   }
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    if ((req.url ?? '').split('?', 1)[0] !== SOCKET_PATH) return reject(req, socket, new AppError('ERR_NOT_FOUND').toBody());
+    if ((req.url ?? '').split('?', 1)[0] !== SOCKET_PATH)
+      return reject(req, socket, new AppError('ERR_NOT_FOUND').toBody());
     // Browsers send Origin on every WebSocket: a foreign page must not ride the cookie.
     if (!originAllowed(req, options)) return reject(req, socket, new AppError('ERR_BAD_ORIGIN').toBody());
     const principal = await core.sessions.find(readSessionCookie(req));

@@ -35,10 +35,7 @@ const redactToken = (candidate: string): string => (/[A-Z0-9]/.test(candidate) ?
  * argument, say). Redaction happens here, once, for every line.
  */
 export function redactText(text: string): string {
-  return text
-    .replace(TOKEN_PATH, `$1${REDACTED}`)
-    .replace(QUERY, `$1?${REDACTED}`)
-    .replace(TOKEN_SHAPED, redactToken);
+  return text.replace(TOKEN_PATH, `$1${REDACTED}`).replace(QUERY, `$1?${REDACTED}`).replace(TOKEN_SHAPED, redactToken);
 }
 
 function redact(value: unknown, depth = 0): unknown {

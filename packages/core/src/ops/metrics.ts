@@ -18,9 +18,7 @@ export const OTHER_TAG = 'other';
  * valid tag) is always counted in that sum, so the label never means two things.
  */
 export function boundTags(counts: readonly (readonly [string, number])[]): Map<string, number> {
-  const ranked = [...counts]
-    .filter(([tag]) => tag !== OTHER_TAG)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const ranked = [...counts].filter(([tag]) => tag !== OTHER_TAG).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const series = new Map<string, number>(ranked.slice(0, TAG_SERIES));
   let rest = 0;
   for (const [tag, count] of counts) if (!series.has(tag)) rest += count;

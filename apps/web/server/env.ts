@@ -37,7 +37,7 @@ export const ZEnv = z.object({
       try {
         return parseTrustProxy(value);
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^PORTAL_TRUST_PROXY: /, '') });
         return z.NEVER;
       }
     }),

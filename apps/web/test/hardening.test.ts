@@ -88,6 +88,15 @@ describe('security headers on every response, and the pages CSP', () => {
     }
   });
 
+  it('refuses a PORTAL_TRUST_PROXY or METRICS_TOKEN it cannot read, at start', async () => {
+    await expect(startServer({ DATABASE_URL: target.url, PORTAL_TRUST_PROXY: 'yes' })).rejects.toThrow(
+      /PORTAL_TRUST_PROXY: .*yes.* is not an address or a CIDR network/,
+    );
+    await expect(startServer({ DATABASE_URL: target.url, METRICS_TOKEN: 'short' })).rejects.toThrow(
+      /METRICS_TOKEN: use at least 16 characters/,
+    );
+  });
+
   it('gives every page a CSP with a fresh nonce that Next puts on each of its scripts', async () => {
     const me = await newStranger(server.url);
     const nonces = new Set<string>();

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
-import { test as base, expect, type Browser, type Page } from '@playwright/test';
+import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 /** Set per project in playwright.config.ts. */
 export interface PortalOptions {
@@ -21,15 +21,40 @@ export const test = base.extend<{ alice: Page; bob: Page; closeContexts: void },
     async ({ browser }, use) => {
       await use();
       await Promise.all(browser.contexts().map((context) => context.close()));
+      // Every page of every test ran under the CSP: none of it may have been refused.
+      const seen = cspViolations.splice(0);
+      expect(seen, 'Content-Security-Policy violations').toEqual([]);
     },
     { auto: true },
   ],
 });
 export { expect };
 
+/** CSP violations any page reported during the current test (checked when it ends). */
+const cspViolations: string[] = [];
+
+/**
+ * Collects CSP violations two ways: Chromium's console report ("Refused to …
+ * Content Security Policy"), and the page's own `securitypolicyviolation` event,
+ * which an init script (injected by Playwright, outside the page's CSP) turns
+ * into a console line.
+ */
+async function watchCsp(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}`);
+    });
+  });
+  context.on('console', (message) => {
+    const text = message.text();
+    if (/Content Security Policy|CSP violation/i.test(text)) cspViolations.push(`${message.page()?.url()}: ${text}`);
+  });
+}
+
 /** One more person: a browser context of their own (closed at the end of the test). */
 export async function person(browser: Browser): Promise<Page> {
   const context = await browser.newContext();
+  await watchCsp(context);
   return context.newPage();
 }
 

@@ -4,6 +4,12 @@ import { SiteHeader } from './_components/site-header.tsx';
 import { Providers } from './providers.tsx';
 import './globals.css';
 
+/**
+ * Every page renders per request: its scripts carry that response's CSP nonce
+ * (server/csp.ts), which a page prerendered at build time could not know.
+ */
+export const dynamic = 'force-dynamic';
+
 export const metadata: Metadata = {
   title: { default: 'Portal — talk to someone who likes what you like', template: '%s · Portal' },
   description: 'Pick up to three interests and get paired with a stranger who shares one.',

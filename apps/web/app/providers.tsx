@@ -2,6 +2,7 @@
 
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { httpBatchLink } from '@trpc/client';
+import { MAX_TRPC_BATCH } from '@portal/contracts';
 import { useState, type ReactNode } from 'react';
 import { appCodeOf } from '../lib/errors.ts';
 import { SessionProvider } from '../lib/session.tsx';
@@ -21,7 +22,9 @@ export function Providers({ children }: { children: ReactNode }) {
         },
       }),
   );
-  const [trpcClient] = useState(() => trpc.createClient({ links: [httpBatchLink({ url: '/api/trpc' })] }));
+  const [trpcClient] = useState(() =>
+    trpc.createClient({ links: [httpBatchLink({ url: '/api/trpc', maxItems: MAX_TRPC_BATCH })] }),
+  );
   return (
     <trpc.Provider client={trpcClient} queryClient={queryClient}>
       <QueryClientProvider client={queryClient}>

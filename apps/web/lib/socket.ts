@@ -27,6 +27,8 @@ type EventListener = (event: TServerEvent) => void;
 const TYPING_EVERY_MS = 2000;
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 15_000;
+/** The first attempt whose backoff reaches BACKOFF_MAX_MS. */
+const BACKOFF_CAPPED_ATTEMPT = Math.ceil(Math.log2(BACKOFF_MAX_MS / BACKOFF_FIRST_MS));
 
 export function socketUrl(): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${SOCKET_PATH}`;
@@ -183,6 +185,10 @@ export class PortalSocket {
       } else if (event.code === SOCKET_CLOSE.signedOut) {
         this.#attempt = 0;
         this.#connect();
+      } else if (event.code === SOCKET_CLOSE.tooMany) {
+        // This session (or address) has as many sockets as allowed, in other tabs: try again rarely.
+        this.#attempt = Math.max(this.#attempt, BACKOFF_CAPPED_ATTEMPT);
+        this.#scheduleRetry();
       } else {
         this.#scheduleRetry();
       }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RateLimits } from '@portal/api';
+import { parseTrustProxy, type RateLimits, type TrustProxy } from '@portal/api';
 
 const flag = z
   .enum(['true', 'false', '1', '0', ''])
@@ -27,7 +27,22 @@ export const ZEnv = z.object({
   PG_POOL_SIZE: positiveInt(10),
   /** Comma-separated origins allowed on state-changing requests; empty = the request's own origin. */
   PORTAL_ALLOWED_ORIGINS: z.string().default(''),
-  PORTAL_TRUST_PROXY: flag,
+  /**
+   * Reverse proxies whose X-Forwarded-For/-Proto/-Host are believed: `false`/`0`/empty
+   * (none), a number of hops (`1`: one proxy in front; `true` means 1), or a
+   * comma-separated list of proxy addresses or CIDR networks, IPv4 or IPv6.
+   */
+  PORTAL_TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value, ctx): TrustProxy => {
+      try {
+        return parseTrustProxy(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^PORTAL_TRUST_PROXY: /, '') });
+        return z.NEVER;
+      }
+    }),
   /** Serve only the API (no Next.js pages): for API-only deployments and the benchmark. */
   PORTAL_API_ONLY: flag,
   /** `off` turns every rate limit off (load tests only; a warning is logged at start). */
@@ -50,6 +65,17 @@ export const ZEnv = z.object({
   RATE_LIMIT_MESSAGES_PER_IP_PER_MINUTE: positiveInt(600),
   /** Seconds between socket pings; a socket silent for two intervals is closed. */
   SOCKET_PING_SECONDS: positiveInt(30),
+  /** Open sockets per session, and per client IP, on each instance (connection caps: on whatever PORTAL_RATE_LIMITS says). */
+  SOCKET_MAX_PER_SESSION: positiveInt(8),
+  SOCKET_MAX_PER_IP: positiveInt(200),
+  /** KiB a socket may have waiting to be sent before it is closed with 1008 (its client stopped reading). */
+  SOCKET_SEND_QUEUE_KB: positiveInt(1024),
+  /** When set, GET /v1/portal/metrics also answers `Authorization: Bearer <token>` from anywhere (loopback always). */
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((value) => value || undefined)
+    .refine((value) => value === undefined || value.length >= 16, 'use at least 16 characters (a random secret)'),
   SHUTDOWN_GRACE_SECONDS: positiveInt(10),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });

@@ -4,9 +4,11 @@ import {
   attachSocketServer,
   buildOpenApiDocument,
   createLimiters,
+  createMetricsHandler,
   createRestHandler,
   createTrpcHandler,
   sendError,
+  setSecurityHeaders,
   toErrorBody,
   TRPC_BASE_PATH,
   UNLIMITED,
@@ -22,6 +24,7 @@ import {
   type Logger,
 } from '@portal/core';
 import { migrateDatabase, openDatabase } from '@portal/db';
+import { applyPagePolicy } from './csp.ts';
 import { allowedOrigins, rateLimits, type TEnv } from './env.ts';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -95,6 +98,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   }
   const rest = createRestHandler(http);
   const trpc = createTrpcHandler(http);
+  const metrics = createMetricsHandler(http, env.METRICS_TOKEN);
   const openapi = JSON.stringify(buildOpenApiDocument());
   const stopReaper = startReaper(core, env.REAPER_INTERVAL_SECONDS * 1000, (error) =>
     logger.error('reaper failed', { err: String(error) }),
@@ -103,25 +107,31 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   const route = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
     const url = req.url ?? '/';
     const path = url.split('?', 1)[0]!;
+    setSecurityHeaders(req, res, http);
     if (path.startsWith('/v1/')) {
       if (path === '/v1/openapi.json' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' });
         res.end(openapi);
         return;
       }
-      if (path === '/v1/portal/metrics' && req.method === 'GET') return sendMetrics(core, res);
+      if (path === '/v1/portal/metrics' && req.method === 'GET') return metrics(req, res);
       return rest(req, res);
     }
     if (path.startsWith(TRPC_BASE_PATH)) return trpc(req, res);
-    if (options.pages) return options.pages.handle(req, res);
+    if (options.pages) {
+      applyPagePolicy(req, res);
+      return options.pages.handle(req, res);
+    }
     sendError(res, { error: 'ERR_NOT_FOUND', message: 'No such resource.' });
   };
 
+  // Every request at debug, failures at warn; the logger redacts tokens from the URL.
+  const logRequests = logger.enabled?.('debug') ?? false;
   const server = createServer((req, res) => {
     const started = performance.now();
     res.on('finish', () => {
-      if (res.statusCode >= 500) {
-        logger.warn('request', {
+      if (res.statusCode >= 500 || logRequests) {
+        logger[res.statusCode >= 500 ? 'warn' : 'debug']('request', {
           method: req.method,
           url: req.url,
           status: res.statusCode,
@@ -141,7 +151,13 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
       });
   });
   server.keepAliveTimeout = 65_000;
-  const sockets = attachSocketServer(server, { ...http, pingIntervalMs: env.SOCKET_PING_SECONDS * 1000 });
+  const sockets = attachSocketServer(server, {
+    ...http,
+    pingIntervalMs: env.SOCKET_PING_SECONDS * 1000,
+    maxPerSession: env.SOCKET_MAX_PER_SESSION,
+    maxPerIp: env.SOCKET_MAX_PER_IP,
+    sendQueueBytes: env.SOCKET_SEND_QUEUE_KB * 1024,
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -168,10 +184,4 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
     })());
 
   return { server, core, logger, url, close };
-}
-
-async function sendMetrics(core: Core, res: ServerResponse): Promise<void> {
-  const text = await core.metrics.registry.metrics();
-  res.writeHead(200, { 'content-type': core.metrics.registry.contentType, 'cache-control': 'no-store' });
-  res.end(text);
 }

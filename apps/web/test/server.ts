@@ -44,6 +44,8 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
       NEXT_TELEMETRY_DISABLED: '1',
       // Every test client is 127.0.0.1: limits are on only where a test turns them on.
       PORTAL_RATE_LIMITS: 'off',
+      // Likewise the per-IP socket cap (a connection limit, on whatever the line above says).
+      SOCKET_MAX_PER_IP: '100000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,4 @@
-import type { Core } from '@portal/core';
+import type { Core, Logger } from '@portal/core';
 import type { Limiters } from './rate-limit.ts';
 
 /** What every procedure sees. Transports build it; tests build it by hand for createCaller. */
@@ -13,4 +13,6 @@ export interface Context {
   setSessionToken(token: string | null): void;
   /** A success status other than 200 for REST (e.g. 201 Created); tRPC ignores it. */
   setStatus(status: number): void;
+  /** Where security events go (failed logins, refusals, moderator actions); the transports set it. */
+  logger?: Logger;
 }

@@ -19,10 +19,11 @@ const SOCKET_DESCRIPTION = `Upgrade with the \`psession\` cookie (and, from a br
 validated by the same zod schemas the web app uses (\`ZClientEvent\`, \`ZServerEvent\` in @portal/contracts).
 
 Client → server: \`{"type":"join","token","after"?}\` (start receiving a chat; \`after\` = last message id you have,
-to receive everything since), \`{"type":"message","token","text"}\`, \`{"type":"typing","token"}\`,
+to receive what came since: the newest 100 at most), \`{"type":"message","token","text"}\`, \`{"type":"typing","token"}\`,
 \`{"type":"leave","token"}\`.
 
-Server → client: \`joined\` (the chat, recent or missed messages, \`partner_online\`), \`message\` (\`from\`:
+Server → client: \`joined\` (the chat, recent or missed messages, at most 100; \`has_more\` when older ones the client
+may lack were left out, to page with GET .../messages?before=; \`partner_online\`), \`message\` (\`from\`:
 "me" | "partner"; your own messages come back too), \`typing\`, \`partner_joined\`, \`partner_left\` (the partner's
 last socket left the chat), \`ended\` (\`reason\` "ended" | "expired" | "reported" | "moderated", \`by\` "me" | "partner"),
 \`matched\` (pushed when a search of this session is matched), and \`error\` (\`{error, message, token?}\` with the REST
@@ -30,8 +31,11 @@ codes; the socket stays open).
 
 The server closes a socket itself after an \`error\` event in two cases: close code 4401 when the session was signed
 out, replaced (login, register) or revoked (connect again: the cookie now names another session, or none), and 4403
-when the person is blocked or suspended (a new socket of theirs opens only to get that error and close with 4403). Messages are rate-limited per
-session and per IP like their REST twin (\`error\` \`ERR_RATE_LIMITED\`).
+when the person is blocked or suspended (a new socket of theirs opens only to get that error and close with 4403).
+Connections are capped per session (SOCKET_MAX_PER_SESSION, 8) and per client IP (SOCKET_MAX_PER_IP, 200): one more
+socket gets \`ERR_RATE_LIMITED\` and close code 4429. A client that stops reading is closed with 1008 once its unsent
+events pass a bound. Every frame, malformed ones included, counts against the session's request ceiling; messages
+are also rate-limited per session and per IP like their REST twin (\`error\` \`ERR_RATE_LIMITED\`).
 A message sent over REST reaches the socket and the other way round. The server pings every 30 s and closes a socket that
 missed a ping.`;
 
@@ -206,12 +210,15 @@ function addOperationalPaths(paths: Record<string, Record<string, Operation>>): 
       tags: ['operations'],
       summary: 'Prometheus metrics',
       description:
-        'Queue depth per tag, matches made, time-to-match histogram, active chats, open sockets, process metrics.',
+        'Queue depth per tag (the 50 busiest tags by name, the rest summed under `tag="other"`), matches made, ' +
+        'time-to-match histogram, active chats, open sockets. Served to loopback clients, and, when the server sets ' +
+        'METRICS_TOKEN, to any client sending that token as a bearer token; 403 `ERR_FORBIDDEN` otherwise.',
       responses: {
         '200': {
           description: 'Prometheus text exposition format',
           content: { 'text/plain': { schema: { type: 'string' } } },
         },
+        ...errorResponses(['ERR_FORBIDDEN']),
       },
     },
   };

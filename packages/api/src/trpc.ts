@@ -4,12 +4,15 @@ import { AppError, type TErrorCode } from '@portal/contracts';
 import { assertMayMatch, assertModerator } from '@portal/core';
 import type { Context } from './context.ts';
 import { toErrorBody, toTRPCError } from './errors.ts';
+import { logFailure, logEvent, type SecurityEvent } from './events.ts';
 
 /** OpenAPI metadata plus the domain errors a procedure can answer with (documented in /v1/openapi.json). */
 export type PortalMeta = OpenApiMeta<{
   errors?: TErrorCode[];
   /** Refused to blocked strangers and suspended accounts (403 right after authentication). */
   restricted?: boolean;
+  /** Logged as this security event when the call succeeds (e.g. `account_deleted`). */
+  event?: SecurityEvent;
 }>;
 
 const t = initTRPC
@@ -24,10 +27,22 @@ const t = initTRPC
     },
   });
 
-/** Domain code throws AppError; tRPC clients and the REST adapter need it as a TRPCError with the right code. */
-const mapAppErrors = t.middleware(async ({ next }) => {
+/**
+ * Domain code throws AppError; tRPC clients and the REST adapter need it as a
+ * TRPCError with the right code. Every call passes here, so the security events
+ * of SPEC §11 (refusals, failed credentials, `meta.event`) are logged here too.
+ */
+const mapAppErrors = t.middleware(async ({ ctx, meta, path, next, getRawInput }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) throw toTRPCError(result.error.cause);
+  if (result.ok) {
+    if (meta?.event && ctx.logger) logEvent(ctx.logger, meta.event, { path, ip: ctx.clientIp });
+    return result;
+  }
+  const cause = result.error.cause;
+  if (cause instanceof AppError) {
+    if (ctx.logger) await logFailure(ctx.logger, cause, { path, ip: ctx.clientIp, input: getRawInput });
+    throw toTRPCError(cause);
+  }
   return result;
 });
 
@@ -50,8 +65,18 @@ export const publicProcedure = t.procedure.use(mapAppErrors);
 
 export const authedProcedure = publicProcedure.use(requireSession);
 
-/** 403 ERR_FORBIDDEN without the moderator role. */
-export const moderatorProcedure = authedProcedure.use(({ ctx, next }) => {
+/** 403 ERR_FORBIDDEN without the moderator role; every action a moderator takes is logged as an event. */
+export const moderatorProcedure = authedProcedure.use(async ({ ctx, type, path, next, getRawInput }) => {
   assertModerator(ctx.principal);
-  return next();
+  const result = await next();
+  if (result.ok && type === 'mutation' && ctx.logger) {
+    const input = (await getRawInput()) as { id?: unknown } | undefined;
+    logEvent(ctx.logger, 'moderation_action', {
+      path,
+      ip: ctx.clientIp,
+      moderator: ctx.principal.accountId ?? ctx.principal.sessionId,
+      target: typeof input?.id === 'string' ? input.id.slice(0, 64) : undefined,
+    });
+  }
+  return result;
 });

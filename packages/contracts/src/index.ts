@@ -7,3 +7,4 @@ export * from './match.ts';
 export * from './moderation.ts';
 export * from './session.ts';
 export * from './socket.ts';
+export * from './transport.ts';

@@ -6,10 +6,13 @@ export const SOCKET_PATH = '/v1/portal/socket';
 
 /**
  * Close codes the server uses after an `error` event: the session was signed out,
- * replaced or revoked (connect again with the current cookie), or the person was
- * blocked or suspended (connecting again is refused with 403).
+ * replaced or revoked (connect again with the current cookie), the person was
+ * blocked or suspended (connecting again is refused with 403), or the session or
+ * address already has as many sockets open as allowed (back off). Without an
+ * event: 1008 when the client stopped reading and its unsent data passed the
+ * bound (reconnect and catch up with `after`).
  */
-export const SOCKET_CLOSE = { signedOut: 4401, restricted: 4403 } as const;
+export const SOCKET_CLOSE = { signedOut: 4401, restricted: 4403, tooMany: 4429, sendQueueFull: 1008 } as const;
 
 const token = z.string().max(64);
 
@@ -30,8 +33,14 @@ export const ZServerEvent = z.discriminatedUnion('type', [
     type: z.literal('joined'),
     token,
     chat: ZChatSummary,
-    /** Recent messages, or every message after the client's cursor. */
+    /** Recent messages, or the messages after the client's cursor (the newest 100 at most). */
     messages: z.array(ZMessage),
+    /**
+     * Older messages exist before the first one here that this answer does not
+     * hold and the client may lack: without `after`, as in GET /chats/{token}; with
+     * `after`, more than 100 came since the cursor. Page them with GET .../messages?before=.
+     */
+    has_more: z.boolean(),
     partner_online: z.boolean(),
   }),
   z.object({ type: z.literal('message'), token, message: ZMessage }),

@@ -14,14 +14,15 @@ import { createSessionService, type SessionService } from './sessions/sessions.t
 export type { CoreConfig } from './config.ts';
 export { DEFAULT_CORE_CONFIG } from './config.ts';
 export { refusalOf, standingOf, type Principal, type Standing } from './principal.ts';
-export { toMessage } from './chats/service.ts';
+export { MAX_CATCH_UP, toMessage } from './chats/service.ts';
 export type { SessionRow, SignedIn } from './accounts/accounts.ts';
 export { assertMayMatch } from './matching/service.ts';
 export { assertModerator } from './moderation/moderation.ts';
 export type { BusMessage, EventBus, PortalEvent } from './realtime/events.ts';
 export { createLocalBus } from './realtime/local-bus.ts';
 export { createPostgresBus } from './realtime/postgres-bus.ts';
-export { createLogger, type Logger, type LogLevel } from './ops/logger.ts';
+export { createLogger, redactText, REDACTED, type Logger, type LogLevel } from './ops/logger.ts';
+export { boundTags, OTHER_TAG, TAG_SERIES } from './ops/metrics.ts';
 
 export interface Core {
   db: Database;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PortalEvent, Principal } from '../src/index.ts';
+import { MAX_CATCH_UP, type PortalEvent, type Principal } from '../src/index.ts';
 import { createWorld, expectCode, PROVIDERS, skipProvider, type World } from './factories.ts';
 
 for (const provider of PROVIDERS) {
@@ -63,6 +63,26 @@ for (const provider of PROVIDERS) {
       await expectCode(w.core.chats.send(outsider, token, 'hi'), 'ERR_CHAT_NOT_FOUND');
       await expectCode(w.core.chats.end(outsider, token), 'ERR_CHAT_NOT_FOUND');
       await expectCode(w.core.chats.open(a, 'no-such-token'), 'ERR_CHAT_NOT_FOUND');
+    });
+
+    it('catches a reconnect up with the newest MAX_CATCH_UP messages, and says when some were left out', async () => {
+      const { a, b, token } = await pair();
+      const ids: number[] = [];
+      for (let i = 1; i <= MAX_CATCH_UP + 20; i++)
+        ids.push((await w.core.chats.send(i % 2 ? a : b, token, `m${i}`)).id);
+      expect(MAX_CATCH_UP).toBe(100);
+      // 115 missed: the newest 100, oldest first, and `has_more` (15 are for REST paging).
+      const far = await w.core.chats.open(b, token, { after: ids[4]! });
+      expect(far.messages.map((m) => m.text)).toEqual(Array.from({ length: 100 }, (_, i) => `m${i + 21}`));
+      expect(far.has_more).toBe(true);
+      const older = await w.core.chats.page(b, token, far.messages[0]!.id, 100);
+      expect(older.messages.at(-1)?.text).toBe('m20');
+      // Exactly 100 missed: all of them, nothing left out.
+      const exact = await w.core.chats.open(b, token, { after: ids[19]! });
+      expect(exact.messages).toHaveLength(100);
+      expect(exact.has_more).toBe(false);
+      const none = await w.core.chats.open(b, token, { after: ids.at(-1)! });
+      expect(none).toMatchObject({ messages: [], has_more: false });
     });
 
     it('publishes messages and typing on the bus', async () => {

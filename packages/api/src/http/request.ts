@@ -1,36 +1,25 @@
 import type { IncomingMessage } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import { AppError } from '@portal/contracts';
 import type { HttpOptions } from './options.ts';
+import { peerOf } from './proxy.ts';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function isHttps(req: IncomingMessage, options: Pick<HttpOptions, 'trustProxy'>): boolean {
-  if ((req.socket as TLSSocket).encrypted) return true;
-  return (
-    options.trustProxy &&
-    String(req.headers['x-forwarded-proto'] ?? '')
-      .split(',')[0]
-      ?.trim() === 'https'
-  );
+  return peerOf(req, options.trustProxy).https;
 }
 
 /**
- * The client's address; behind a trusted proxy, the last X-Forwarded-For hop: the
- * one our proxy appended. Earlier hops come from the client and can say anything,
- * so keying rate limits on them would let a client pick a new address per request.
+ * The client's address: the socket's, or behind trusted proxies the one the
+ * outermost of them reported (see peerOf). Rate limits and the socket caps key on it.
  */
 export function clientIp(req: IncomingMessage, options: Pick<HttpOptions, 'trustProxy'>): string {
-  const forwarded = options.trustProxy ? req.headers['x-forwarded-for'] : undefined;
-  const header = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
-  const last = header?.split(',').at(-1)?.trim();
-  return last || req.socket.remoteAddress || 'unknown';
+  return peerOf(req, options.trustProxy).ip;
 }
 
 function ownOrigin(req: IncomingMessage, options: Pick<HttpOptions, 'trustProxy'>): string {
-  const forwardedHost = options.trustProxy ? req.headers['x-forwarded-host'] : undefined;
-  const host = (Array.isArray(forwardedHost) ? forwardedHost[0] : forwardedHost) ?? req.headers.host ?? '';
-  return `${isHttps(req, options) ? 'https' : 'http'}://${host}`;
+  const peer = peerOf(req, options.trustProxy);
+  return `${peer.https ? 'https' : 'http'}://${peer.host}`;
 }
 
 /**

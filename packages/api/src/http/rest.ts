@@ -32,6 +32,7 @@ export function createRestHandler(options: HttpOptions): (req: IncomingMessage, 
         token: readSessionCookie(req),
         setSessionToken: (token) => res.setHeader('set-cookie', sessionCookie(token, isHttps(req, options))),
         setStatus: (code) => statuses.set(ctx, code),
+        logger: options.logger,
       };
       return ctx;
     },

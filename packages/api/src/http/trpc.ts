@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { MAX_TRPC_BATCH } from '@portal/contracts';
 import type { Context } from '../context.ts';
 import { toErrorBody } from '../errors.ts';
 import { appRouter } from '../router.ts';
@@ -16,6 +17,8 @@ export function createTrpcHandler(options: HttpOptions): (req: IncomingMessage, 
     router: appRouter,
     basePath: TRPC_BASE_PATH,
     maxBodySize: options.maxBodyBytes,
+    // A larger batch is 400 as a whole: tRPC checks the count before running any call.
+    maxBatchSize: MAX_TRPC_BATCH,
     createContext: ({ req, res }): Context => ({
       core: options.core,
       clientIp: clientIp(req, options),
@@ -23,6 +26,7 @@ export function createTrpcHandler(options: HttpOptions): (req: IncomingMessage, 
       token: readSessionCookie(req),
       setSessionToken: (token) => res.setHeader('set-cookie', sessionCookie(token, isHttps(req, options))),
       setStatus: () => undefined,
+      logger: options.logger,
     }),
     onError: ({ error, path }) => {
       if (toErrorBody(error).error === 'ERR_INTERNAL') {
@@ -37,6 +41,8 @@ export function createTrpcHandler(options: HttpOptions): (req: IncomingMessage, 
       sendError(res, toErrorBody(error));
       return;
     }
+    // Every answer here depends on the session (or sets one): never stored by a cache.
+    res.setHeader('cache-control', 'no-store');
     handler(req, res);
   };
 }

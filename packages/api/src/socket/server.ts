@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -15,13 +15,29 @@ import {
 } from '@portal/contracts';
 import { refusalOf, standingOf, toMessage, type PortalEvent, type Principal } from '@portal/core';
 import { toErrorBody } from '../errors.ts';
+import { logEvent } from '../events.ts';
+import { RateLimitedError } from '../rate-limit.ts';
 import { readSessionCookie } from '../http/cookies.ts';
 import type { HttpOptions } from '../http/options.ts';
-import { clientIp, originAllowed } from '../http/request.ts';
+import { COMMON_HEADERS, HSTS } from '../http/headers.ts';
+import { clientIp, isHttps, originAllowed } from '../http/request.ts';
 
 export interface SocketOptions extends HttpOptions {
   /** How often to ping; a socket that has not answered the previous ping is closed. */
   pingIntervalMs: number;
+  /**
+   * Connection caps (SPEC §11), on whatever PORTAL_RATE_LIMITS says: open sockets
+   * per session and per client IP on this instance. One more is told
+   * ERR_RATE_LIMITED and closed with 4429.
+   */
+  maxPerSession: number;
+  maxPerIp: number;
+  /**
+   * Bytes a socket may have waiting to be sent. A client that stops reading makes
+   * this grow; past it the socket is closed with 1008 rather than the server
+   * holding its events in memory without end.
+   */
+  sendQueueBytes: number;
 }
 
 interface Connection {
@@ -40,8 +56,28 @@ interface Connection {
 const textOf = (data: RawData): string =>
   (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
 
-/** A client that cannot keep up loses its socket rather than the server's memory. */
-const MAX_BUFFERED_BYTES = 1 << 20;
+/** How long a socket closed for a full send queue gets to finish the closing handshake. */
+const OVERFLOW_GRACE_MS = 1000;
+
+/** A frame as a client event, or the 400 it earns. */
+function parseFrame(data: RawData, isBinary: boolean): TClientEvent {
+  if (isBinary) throw new AppError('ERR_BAD_REQUEST', 'Send JSON text frames.');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(textOf(data));
+  } catch {
+    throw new AppError('ERR_BAD_REQUEST', 'A socket message must be a JSON object.');
+  }
+  const parsed = ZClientEvent.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AppError(
+      'ERR_BAD_REQUEST',
+      `Invalid message: ${issue ? `${issue.path.join('.')} ${issue.message}` : ''}`.trim(),
+    );
+  }
+  return parsed.data;
+}
 
 /**
  * The live socket at /v1/portal/socket: cookie-authenticated, same-origin,
@@ -54,6 +90,8 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes });
   const rooms = new Map<string, Set<Connection>>();
   const bySession = new Map<string, Set<Connection>>();
+  /** Open sockets per client IP, for the per-IP cap. */
+  const perIp = new Map<string, number>();
   /** Sockets per person per chat, over every instance (kept from presence events). */
   const presence = new Map<string, Map<string, number>>();
 
@@ -65,11 +103,22 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
       held.push(event);
       return;
     }
-    if (conn.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-      conn.ws.terminate();
+    if (conn.ws.bufferedAmount > options.sendQueueBytes) {
+      overflow(conn);
       return;
     }
     conn.ws.send(JSON.stringify(event));
+  };
+  /** The client stopped reading: 1008, and cut off if even the close frame cannot get through. */
+  const overflow = (conn: Connection) => {
+    logEvent(logger, 'socket_send_queue_full', {
+      session: conn.principal.sessionId,
+      ip: conn.clientIp,
+      buffered: conn.ws.bufferedAmount,
+    });
+    conn.ws.close(SOCKET_CLOSE.sendQueueFull, 'send queue full');
+    const ws = conn.ws;
+    setTimeout(() => ws.terminate(), OVERFLOW_GRACE_MS).unref();
   };
   const sendError = (conn: Connection, body: TErrorBody, token?: string) =>
     send(conn, { type: 'error', error: body.error, message: body.message, ...(token ? { token } : {}) });
@@ -161,7 +210,14 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
           if (first) await core.bus.publish({ type: 'presence', chat: token, person: principal.personKey, delta: 1 });
           const detail = await core.chats.detail(chat, event.after === undefined ? {} : { after: event.after });
           const { messages, has_more, ...summary } = detail;
-          send(conn, { type: 'joined', token, chat: summary, messages, partner_online: online(token, chat.partner) });
+          send(conn, {
+            type: 'joined',
+            token,
+            chat: summary,
+            messages,
+            has_more,
+            partner_online: online(token, chat.partner),
+          });
           conn.pending.delete(token);
           const seen = new Set(messages.map((m) => m.id));
           for (const later of held) if (later.type !== 'message' || !seen.has(later.message.id)) send(conn, later);
@@ -184,38 +240,39 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     }
   }
 
+  /**
+   * Every frame counts against the session's request ceiling, malformed ones
+   * included (otherwise garbage would be free), and is answered in order.
+   */
   function onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
-    let token: string | undefined;
+    let event: TClientEvent | undefined;
+    let invalid: unknown;
     try {
-      if (isBinary) throw new AppError('ERR_BAD_REQUEST', 'Send JSON text frames.');
-      let raw: unknown;
-      try {
-        raw = JSON.parse(textOf(data));
-      } catch {
-        throw new AppError('ERR_BAD_REQUEST', 'A socket message must be a JSON object.');
-      }
-      const parsed = ZClientEvent.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new AppError(
-          'ERR_BAD_REQUEST',
-          `Invalid message: ${issue ? `${issue.path.join('.')} ${issue.message}` : ''}`.trim(),
-        );
-      }
-      token = parsed.data.token;
-      const event = parsed.data;
-      conn.queue = conn.queue
-        .then(() => options.limiters.requests.take(conn.principal.sessionId))
-        .then(() => handle(conn, event))
-        .catch((error: unknown) => reportError(conn, error, token));
+      event = parseFrame(data, isBinary);
     } catch (error) {
-      reportError(conn, error, token);
+      invalid = error;
     }
+    const token = event?.token;
+    conn.queue = conn.queue
+      .then(() => options.limiters.requests.take(conn.principal.sessionId))
+      .then(() => {
+        if (!event) throw invalid;
+        return handle(conn, event);
+      })
+      .catch((error: unknown) => reportError(conn, error, event?.type, token));
   }
 
-  function reportError(conn: Connection, error: unknown, token?: string): void {
+  function reportError(conn: Connection, error: unknown, frame?: string, token?: string): void {
     const body = toErrorBody(error);
     if (body.error === 'ERR_INTERNAL') logger.error('socket message failed', { err: String(error) });
+    if (error instanceof RateLimitedError) {
+      logEvent(logger, 'rate_limited', {
+        path: `socket:${frame ?? 'invalid'}`,
+        ip: conn.clientIp,
+        session: conn.principal.sessionId,
+        retry_after: error.retryAfterSeconds,
+      });
+    }
     sendError(conn, body, token);
   }
 
@@ -232,6 +289,7 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     const mine = bySession.get(principal.sessionId) ?? new Set<Connection>();
     mine.add(conn);
     bySession.set(principal.sessionId, mine);
+    perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
     core.metrics.socketsOpen.inc();
     ws.on('pong', () => (conn.alive = true));
     ws.on('message', (data, isBinary) => onMessage(conn, data, isBinary));
@@ -244,27 +302,60 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
       });
       mine.delete(conn);
       if (mine.size === 0) bySession.delete(principal.sessionId);
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left === 0) perIp.delete(ip);
+      else perIp.set(ip, left);
     });
     return conn;
   }
 
-  function reject(socket: Duplex, body: TErrorBody): void {
+  /** Past a connection cap: the socket opens only to be told why and closed with 4429 (the client backs off). */
+  function refuse(ws: WebSocket, fields: { cap: 'session' | 'ip'; ip: string; session: string }): void {
+    logEvent(logger, 'socket_refused', fields);
+    ws.on('error', () => ws.terminate());
+    const body = new AppError('ERR_RATE_LIMITED', `Too many open sockets for this ${fields.cap}.`).toBody();
+    ws.send(JSON.stringify({ type: 'error', error: body.error, message: body.message }));
+    ws.close(SOCKET_CLOSE.tooMany, body.error);
+  }
+
+  function reject(req: IncomingMessage, socket: Duplex, body: TErrorBody): void {
     const payload = JSON.stringify(body);
     const status = ERRORS[body.error].status;
+    const headers = {
+      'Content-Type': 'application/json',
+      'Content-Length': String(Buffer.byteLength(payload)),
+      'Cache-Control': 'no-store',
+      ...COMMON_HEADERS,
+      ...(isHttps(req, options) ? { 'Strict-Transport-Security': HSTS } : {}),
+      Connection: 'close',
+    };
     socket.end(
-      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+        Object.entries(headers)
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join('') +
+        `\r\n${payload}`,
     );
   }
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    if ((req.url ?? '').split('?', 1)[0] !== SOCKET_PATH) return reject(socket, new AppError('ERR_NOT_FOUND').toBody());
+    if ((req.url ?? '').split('?', 1)[0] !== SOCKET_PATH)
+      return reject(req, socket, new AppError('ERR_NOT_FOUND').toBody());
     // Browsers send Origin on every WebSocket: a foreign page must not ride the cookie.
-    if (!originAllowed(req, options)) return reject(socket, new AppError('ERR_BAD_ORIGIN').toBody());
+    if (!originAllowed(req, options)) return reject(req, socket, new AppError('ERR_BAD_ORIGIN').toBody());
     const principal = await core.sessions.find(readSessionCookie(req));
-    if (!principal) return reject(socket, new AppError('ERR_UNAUTHENTICATED').toBody());
+    if (!principal) return reject(req, socket, new AppError('ERR_UNAUTHENTICATED').toBody());
+    const ip = clientIp(req, options);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = connect(ws, principal, clientIp(req, options));
+      // Counted here, in the same tick as connect(): parallel upgrades cannot all slip under the cap.
+      const over =
+        (bySession.get(principal.sessionId)?.size ?? 0) >= options.maxPerSession
+          ? 'session'
+          : (perIp.get(ip) ?? 0) >= options.maxPerIp
+            ? 'ip'
+            : null;
+      if (over) return refuse(ws, { cap: over, ip, session: principal.sessionId });
+      const conn = connect(ws, principal, ip);
       // A blocked or suspended person's socket opens only to say so and close (4403),
       // which a client can tell apart from a network failure, unlike a refused upgrade.
       const restriction = refusalOf(standingOf(principal));

@@ -13,8 +13,8 @@ import { chatLimitOf, type Principal } from '../principal.ts';
 import { splitTags } from '../matching/rules.ts';
 import type { BusMessage, EventBus } from '../realtime/events.ts';
 
-/** Most messages a reconnecting socket receives at once; older ones are paged over REST. */
-export const MAX_CATCH_UP = 500;
+/** Most messages a socket `join` returns (SPEC §11); older ones are paged over REST. */
+export const MAX_CATCH_UP = 100;
 
 /** A chat as one participant sees it, after the access check. */
 export interface ChatView {
@@ -29,7 +29,10 @@ export interface ChatView {
 
 export interface ChatService {
   list(principal: Principal): Promise<TChatList>;
-  /** The chat and its latest messages, or with `after`, every message after that id (for a reconnect). */
+  /**
+   * The chat and its latest messages, or with `after`, the messages after that id
+   * (for a reconnect; the newest MAX_CATCH_UP, `has_more` when some were left out).
+   */
   open(principal: Principal, token: string, options?: { after?: number }): Promise<TChatDetail>;
   /** `open` for a chat whose access was already checked with `view`. */
   detail(chat: ChatView, options?: { after?: number }): Promise<TChatDetail>;
@@ -169,13 +172,20 @@ export function createChatService(db: Database, now: () => number, bus: EventBus
     if (options.after === undefined) {
       return { ...chat.summary, ...(await latest(chat.id, chat.me, undefined, DEFAULT_PAGE_SIZE)) };
     }
+    // The newest ones: what a reader wants first. `has_more` says that some between the
+    // cursor and these were left out (the client pages them, or starts over from here).
     const rows = await prisma.message.findMany({
       where: { chatId: chat.id, id: { gt: options.after } },
-      orderBy: { id: 'asc' },
-      take: MAX_CATCH_UP,
+      orderBy: { id: 'desc' },
+      take: MAX_CATCH_UP + 1,
       select: MESSAGE_SELECT,
     });
-    return { ...chat.summary, messages: rows.map((row) => toMessage(toBus(row), chat.me)), has_more: false };
+    const kept = rows.slice(0, MAX_CATCH_UP).reverse();
+    return {
+      ...chat.summary,
+      messages: kept.map((row) => toMessage(toBus(row), chat.me)),
+      has_more: rows.length > MAX_CATCH_UP,
+    };
   }
 
   return {

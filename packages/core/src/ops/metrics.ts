@@ -8,6 +8,24 @@ export interface Metrics {
   socketsOpen: Gauge;
 }
 
+/** Per-tag series carry the busiest this many tags by name; the rest are summed (SPEC §11). */
+export const TAG_SERIES = 50;
+export const OTHER_TAG = 'other';
+
+/**
+ * Bounded cardinality: the TAG_SERIES busiest tags (ties by name) keep their own
+ * series, every other tag is summed under `other`. A real tag named "other" (a
+ * valid tag) is always counted in that sum, so the label never means two things.
+ */
+export function boundTags(counts: readonly (readonly [string, number])[]): Map<string, number> {
+  const ranked = [...counts].filter(([tag]) => tag !== OTHER_TAG).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const series = new Map<string, number>(ranked.slice(0, TAG_SERIES));
+  let rest = 0;
+  for (const [tag, count] of counts) if (!series.has(tag)) rest += count;
+  if (rest > 0 || ranked.length > TAG_SERIES) series.set(OTHER_TAG, rest);
+  return series;
+}
+
 /** Prometheus metrics; the gauges that mirror database state are read at scrape time. */
 export function createMetrics(db: Database, now: () => number): Metrics {
   const registry = new Registry();
@@ -30,7 +48,8 @@ export function createMetrics(db: Database, now: () => number): Metrics {
         _count: { _all: true },
       });
       this.reset();
-      for (const row of rows) this.set({ tag: row.tag }, row._count._all);
+      for (const [tag, depth] of boundTags(rows.map((row) => [row.tag, row._count._all] as const)))
+        this.set({ tag }, depth);
     },
   });
   new Gauge({

@@ -125,7 +125,7 @@ export function ChatRoom({ token }: { token: string }) {
     switch (event.type) {
       case 'joined': {
         const lost = lostInTransit(state, event.messages);
-        dispatch({ type: 'joined', chat: event.chat, messages: event.messages });
+        dispatch({ type: 'joined', chat: event.chat, messages: event.messages, hasMore: event.has_more });
         if (lost.length > 0) {
           dispatch({ type: 'resend', keys: lost.map((item) => item.key) });
           for (const item of lost) sendOverApi(item.key, item.text, item.clientId);

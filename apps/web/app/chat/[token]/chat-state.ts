@@ -31,7 +31,7 @@ export interface ChatState {
 
 export type ChatAction =
   | { type: 'loaded'; detail: TChatDetail }
-  | { type: 'joined'; chat: TChatSummary; messages: TMessage[] }
+  | { type: 'joined'; chat: TChatSummary; messages: TMessage[]; hasMore: boolean }
   | { type: 'message'; message: TMessage }
   | { type: 'older'; page: TMessagePage }
   | { type: 'partner_left' }
@@ -81,8 +81,23 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         state.loaded && (state.messages[0]?.id ?? Infinity) < (messages[0]?.id ?? Infinity) ? state.hasMore : has_more;
       return { ...next, summary, hasMore, loaded: true };
     }
-    case 'joined':
+    case 'joined': {
+      const first = action.messages[0]?.id;
+      const last = state.messages.at(-1)?.id;
+      // A catch-up that could not hold everything missed (the server sends the newest 100)
+      // leaves a hole after what we have: start the log again from this answer, and
+      // let "older messages" page back over the API, so the log never skips any.
+      if (action.hasMore && first !== undefined && (last === undefined || last < first)) {
+        return {
+          ...state,
+          pending: settleEchoes(state, action.messages),
+          messages: [...action.messages],
+          hasMore: true,
+          summary: action.chat,
+        };
+      }
       return { ...receive(state, action.messages), summary: action.chat };
+    }
     case 'message':
       return receive(state, [action.message]);
     case 'older':

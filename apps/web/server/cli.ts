@@ -4,8 +4,8 @@
 import { join } from 'node:path';
 import { AppError, ZPlan, ZRole } from '@portal/contracts';
 import { createCore, createLocalBus, createPostgresBus, type Core, type EventBus } from '@portal/core';
-import { migrateDatabase, openDatabase } from '@portal/db';
-import { readEnv } from './env.ts';
+import { migrateDatabase, openDatabase, pgClientConfig } from '@portal/db';
+import { databaseOptions, readEnv } from './env.ts';
 import { repoRoot } from './root.ts';
 
 const USAGE = `Usage: pnpm portal <command>
@@ -63,11 +63,12 @@ async function run(argv: string[]): Promise<number> {
   await migrateDatabase(env.DATABASE_URL, {
     migrationsDir: join(root, provider === 'sqlite' ? 'prisma/migrations' : 'prisma/postgres/migrations'),
   });
-  const db = await openDatabase(env.DATABASE_URL, { poolSize: 2 });
+  const dbOptions = { ...databaseOptions(env), poolSize: 2 };
+  const db = await openDatabase(env.DATABASE_URL, dbOptions);
   let bus: EventBus = createLocalBus();
   if (db.provider === 'postgresql') {
     bus = await createPostgresBus({
-      url: env.DATABASE_URL,
+      connection: pgClientConfig(env.DATABASE_URL, dbOptions),
       pool: db.pool,
       loadMessage: () => Promise.resolve(null),
       onError: () => undefined,

@@ -23,6 +23,10 @@ export const ZEnv = z.object({
   CHAT_TTL_HOURS: z.coerce.number().positive().default(24),
   REAPER_INTERVAL_SECONDS: positiveInt(5),
   PG_POOL_SIZE: positiveInt(10),
+  /** The longest one database statement may run (PostgreSQL statement_timeout; SQLite's busy timeout), ms. */
+  DB_STATEMENT_TIMEOUT_MS: positiveInt(5000),
+  /** The longest opening a PostgreSQL connection may take, ms. */
+  DB_CONNECT_TIMEOUT_MS: positiveInt(5000),
   /** Comma-separated origins allowed on state-changing requests; empty = the request's own origin. */
   PORTAL_ALLOWED_ORIGINS: z.string().default(''),
   PORTAL_TRUST_PROXY: flag,
@@ -76,6 +80,15 @@ export function rateLimits(env: TEnv): RateLimits {
     enqueuesPerIp: perMinute(env.RATE_LIMIT_ENQUEUE_PER_IP_PER_MINUTE),
     messages: perMinute(env.RATE_LIMIT_MESSAGES_PER_MINUTE),
     messagesPerIp: perMinute(env.RATE_LIMIT_MESSAGES_PER_IP_PER_MINUTE),
+  };
+}
+
+/** How Portal talks to its database: pool size and time limits. */
+export function databaseOptions(env: TEnv) {
+  return {
+    poolSize: env.PG_POOL_SIZE,
+    statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+    connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
   };
 }
 

@@ -219,7 +219,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
     });
 
     it('serves health, metrics and a truthful OpenAPI document', async () => {
-      expect((await request(base, '/v1/portal/health')).json).toEqual({ status: 'ok', db: 'ok' });
+      expect((await request(base, '/v1/portal/health')).json).toEqual({ status: 'ok', db: 'ok', bus: 'ok' });
       const metrics = await request(base, '/v1/portal/metrics');
       expect(metrics.status).toBe(200);
       expect(metrics.headers['content-type']).toContain('text/plain');
@@ -254,7 +254,9 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         '415',
         '429',
         '500',
+        '503',
       ]);
+      expect(match.post.responses['503'].headers['Retry-After']).toBeDefined();
       expect(match.post.security).toEqual([{ psession: [] }]);
       expect(match.delete.responses['200']).toBeDefined();
       expect(doc.paths['/v1/portal/session'].post.responses['201']).toBeDefined();

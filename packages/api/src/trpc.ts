@@ -1,9 +1,9 @@
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
-import { AppError, type TErrorCode } from '@portal/contracts';
+import type { TErrorCode } from '@portal/contracts';
 import { assertMayMatch, assertModerator } from '@portal/core';
 import type { Context } from './context.ts';
-import { toErrorBody, toTRPCError } from './errors.ts';
+import { appErrorOf, toErrorBody, toTRPCError } from './errors.ts';
 
 /** OpenAPI metadata plus the domain errors a procedure can answer with (documented in /v1/openapi.json). */
 export type PortalMeta = OpenApiMeta<{
@@ -24,10 +24,17 @@ const t = initTRPC
     },
   });
 
-/** Domain code throws AppError; tRPC clients and the REST adapter need it as a TRPCError with the right code. */
+/**
+ * Domain code throws AppError; tRPC clients and the REST adapter need it as a
+ * TRPCError with the right code (and so the right HTTP status on both). It wraps
+ * the input parser too: a malformed token becomes the 404 an unknown one gets.
+ */
 const mapAppErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) throw toTRPCError(result.error.cause);
+  if (!result.ok) {
+    const app = appErrorOf(result.error);
+    if (app) throw toTRPCError(app);
+  }
   return result;
 });
 

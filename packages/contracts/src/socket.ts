@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ZChatSummary, ZClientMessageId, ZEndReason, ZMessage, ZMessageId, ZMessageText } from './chat.ts';
+import { ZChatToken } from './ids.ts';
 import { ZMatchState } from './match.ts';
 
 export const SOCKET_PATH = '/v1/portal/socket';
@@ -7,19 +8,27 @@ export const SOCKET_PATH = '/v1/portal/socket';
 /**
  * Close codes the server uses after an `error` event: the session was signed out,
  * replaced or revoked (connect again with the current cookie), or the person was
- * blocked or suspended (connecting again is refused with 403).
+ * blocked or suspended (connecting again is refused with 403). Without an event,
+ * `catchUp` (1012, "service restart"): the server's event bus lost its database
+ * connection for a while; connect again and re-join with `after` to get what was missed.
  */
-export const SOCKET_CLOSE = { signedOut: 4401, restricted: 4403 } as const;
+export const SOCKET_CLOSE = { signedOut: 4401, restricted: 4403, catchUp: 1012 } as const;
 
-const token = z.string().max(64);
+/** Tokens the server sends (always well-formed). */
+const token = z.string();
 
-/** What a client may send over /v1/portal/socket. */
+/** What a client may send over /v1/portal/socket. A malformed token is ERR_CHAT_NOT_FOUND, like an unknown one. */
 export const ZClientEvent = z.discriminatedUnion('type', [
   /** Start receiving a chat's events. `after`: the last message id the client has; it gets every later one. */
-  z.object({ type: z.literal('join'), token, after: z.union([z.literal(0), ZMessageId]).optional() }),
-  z.object({ type: z.literal('message'), token, text: ZMessageText, client_id: ZClientMessageId.optional() }),
-  z.object({ type: z.literal('typing'), token }),
-  z.object({ type: z.literal('leave'), token }),
+  z.object({ type: z.literal('join'), token: ZChatToken, after: z.union([z.literal(0), ZMessageId]).optional() }),
+  z.object({
+    type: z.literal('message'),
+    token: ZChatToken,
+    text: ZMessageText,
+    client_id: ZClientMessageId.optional(),
+  }),
+  z.object({ type: z.literal('typing'), token: ZChatToken }),
+  z.object({ type: z.literal('leave'), token: ZChatToken }),
 ]);
 export type TClientEvent = z.infer<typeof ZClientEvent>;
 export type TClientEventInput = z.input<typeof ZClientEvent>;

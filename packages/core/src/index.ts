@@ -21,6 +21,7 @@ export type { BusMessage, EventBus, PortalEvent } from './realtime/events.ts';
 export { createLocalBus } from './realtime/local-bus.ts';
 export { createPostgresBus } from './realtime/postgres-bus.ts';
 export { createLogger, type Logger, type LogLevel } from './ops/logger.ts';
+export { isDatabaseUnavailable } from './ops/unavailable.ts';
 
 export interface Core {
   db: Database;
@@ -61,7 +62,7 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
     chats,
     accounts: createAccountService(db, now, bus),
     moderation: createModerationService(db, now, bus, chats),
-    health: () => checkHealth(db),
+    health: () => checkHealth(db, bus),
   };
 }
 

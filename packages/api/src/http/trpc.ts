@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Context } from '../context.ts';
-import { toErrorBody } from '../errors.ts';
+import { retryAfterOf, toErrorBody } from '../errors.ts';
 import { appRouter } from '../router.ts';
 import { readSessionCookie, sessionCookie } from './cookies.ts';
 import type { HttpOptions } from './options.ts';
@@ -24,6 +24,11 @@ export function createTrpcHandler(options: HttpOptions): (req: IncomingMessage, 
       setSessionToken: (token) => res.setHeader('set-cookie', sessionCookie(token, isHttps(req, options))),
       setStatus: () => undefined,
     }),
+    // Rate limits and an unreachable database tell the client when to try again.
+    responseMeta: ({ errors }) => {
+      const waits = errors.map(retryAfterOf).filter((s): s is number => s !== undefined);
+      return waits.length > 0 ? { headers: { 'retry-after': String(Math.max(...waits)) } } : {};
+    },
     onError: ({ error, path }) => {
       if (toErrorBody(error).error === 'ERR_INTERNAL') {
         options.logger.error('trpc call failed', { path, err: error.cause?.message ?? error.message });

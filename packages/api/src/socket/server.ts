@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -7,6 +7,7 @@ import {
   ERRORS,
   SOCKET_CLOSE,
   SOCKET_PATH,
+  notFoundCodeOf,
   ZClientEvent,
   type TClientEvent,
   type TErrorBody,
@@ -14,7 +15,7 @@ import {
   type TServerEvent,
 } from '@portal/contracts';
 import { refusalOf, standingOf, toMessage, type PortalEvent, type Principal } from '@portal/core';
-import { toErrorBody } from '../errors.ts';
+import { toErrorBody, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../errors.ts';
 import { readSessionCookie } from '../http/cookies.ts';
 import type { HttpOptions } from '../http/options.ts';
 import { clientIp, originAllowed } from '../http/request.ts';
@@ -86,6 +87,13 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
   }
 
   function onBusEvent(event: PortalEvent): void {
+    if (event.type === 'resync') {
+      // Events of the gap never reached this instance: every client reconnects and
+      // catches up by cursor (`join` with `after`), as after any dropped connection.
+      for (const conn of everyConnection()) conn.ws.close(SOCKET_CLOSE.catchUp, 'reconnect to catch up');
+      presence.clear();
+      return;
+    }
     if (event.type === 'disconnect') {
       const sessions = new Set(event.sessions ?? []);
       for (const conn of everyConnection()) {
@@ -195,6 +203,18 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
         throw new AppError('ERR_BAD_REQUEST', 'A socket message must be a JSON object.');
       }
       const parsed = ZClientEvent.safeParse(raw);
+      const missing = parsed.success ? undefined : notFoundCodeOf(parsed.error.issues);
+      if (missing) {
+        // A token that cannot exist is answered like an unknown one, in turn with the
+        // other frames and without a database lookup.
+        const { type, token: named } = raw as { type: string; token: string };
+        conn.queue = conn.queue
+          .then(() => options.limiters.requests.take(conn.principal.sessionId))
+          // Leaving a chat one never joined says nothing, whatever its token looks like.
+          .then(() => (type === 'leave' ? undefined : Promise.reject(new AppError(missing))))
+          .catch((error: unknown) => reportError(conn, error, named));
+        return;
+      }
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         throw new AppError(
@@ -251,8 +271,9 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
   function reject(socket: Duplex, body: TErrorBody): void {
     const payload = JSON.stringify(body);
     const status = ERRORS[body.error].status;
+    const retry = body.error === 'ERR_UNAVAILABLE' ? `Retry-After: ${UNAVAILABLE_RETRY_AFTER_SECONDS}\r\n` : '';
     socket.end(
-      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n${retry}` +
         `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
     );
   }
@@ -275,8 +296,11 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     upgrade(req, socket, head).catch((error: unknown) => {
-      logger.error('socket upgrade failed', { err: String(error) });
-      socket.destroy();
+      const body = toErrorBody(error);
+      // The database being down is a 503 the client retries, not a broken server.
+      if (body.error !== 'ERR_UNAVAILABLE') logger.error('socket upgrade failed', { err: String(error) });
+      if (socket.writable) reject(socket, body);
+      else socket.destroy();
     });
   };
   server.on('upgrade', onUpgrade);

@@ -1,5 +1,5 @@
 import type { Database, PortalTransaction } from '@portal/db';
-import { AppError, type TPlan, type TRole } from '@portal/contracts';
+import { AppError, isId, type TPlan, type TRole } from '@portal/contracts';
 import type { Principal } from '../principal.ts';
 import type { EventBus } from '../realtime/events.ts';
 import { announce, lockPerson, withdraw, type WithdrawnChats } from '../sessions/withdraw.ts';
@@ -189,6 +189,7 @@ export function createAccountService(db: Database, now: () => number, bus: Event
 
     async revokeSessions(username, which) {
       const { id } = await accountNamed(username);
+      if (which !== 'all' && !isId(which)) throw new AppError('ERR_NOT_FOUND', `No live session ${which}.`);
       const at = new Date(now());
       const live = await prisma.session.findMany({
         where: { accountId: id, revokedAt: null, ...(which === 'all' ? {} : { id: which }) },

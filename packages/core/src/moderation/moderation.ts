@@ -1,6 +1,7 @@
 import type { Database, PortalTransaction } from '@portal/db';
 import {
   AppError,
+  isId,
   REPORT_EXCERPT_SIZE,
   type TAuditAction,
   type TAuditList,
@@ -138,6 +139,7 @@ export function createModerationService(
   }
 
   async function strangerSession(sessionId: string) {
+    if (!isId(sessionId)) throw new AppError('ERR_NOT_FOUND', 'No such session.');
     const session = await prisma.session.findUnique({
       where: { id: sessionId },
       select: { id: true, accountId: true },
@@ -148,6 +150,7 @@ export function createModerationService(
   }
 
   async function account(accountId: string) {
+    if (!isId(accountId)) throw new AppError('ERR_NOT_FOUND', 'No such account.');
     const found = await prisma.account.findUnique({ where: { id: accountId }, select: { id: true } });
     if (!found) throw new AppError('ERR_NOT_FOUND', 'No such account.');
     return found;
@@ -230,6 +233,7 @@ export function createModerationService(
 
     async dismissReport(moderator, reportId, reason) {
       assertModerator(moderator);
+      if (!isId(reportId)) throw new AppError('ERR_NOT_FOUND', 'No such report.');
       await prisma.$transaction(async (tx) => {
         const { count } = await tx.report.updateMany({
           where: { id: reportId, resolvedAt: null },

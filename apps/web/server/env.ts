@@ -44,6 +44,8 @@ export const ZEnv = z.object({
   RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt(10),
   /** Failed logins per hour per username and client IP. */
   RATE_LIMIT_LOGIN_FAILURES_PER_HOUR: positiveInt(20),
+  /** Failed logins per hour per username, over every address. */
+  RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT_PER_HOUR: positiveInt(100),
   /** Enqueues per minute per session, and per client IP. */
   RATE_LIMIT_ENQUEUE_PER_MINUTE: positiveInt(30),
   RATE_LIMIT_ENQUEUE_PER_IP_PER_MINUTE: positiveInt(300),
@@ -76,6 +78,7 @@ export function rateLimits(env: TEnv): RateLimits {
     registrations: perHour(env.RATE_LIMIT_REGISTER_PER_HOUR),
     logins: perMinute(env.RATE_LIMIT_LOGIN_PER_MINUTE),
     loginFailures: perHour(env.RATE_LIMIT_LOGIN_FAILURES_PER_HOUR),
+    loginFailuresPerAccount: perHour(env.RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT_PER_HOUR),
     enqueues: perMinute(env.RATE_LIMIT_ENQUEUE_PER_MINUTE),
     enqueuesPerIp: perMinute(env.RATE_LIMIT_ENQUEUE_PER_IP_PER_MINUTE),
     messages: perMinute(env.RATE_LIMIT_MESSAGES_PER_MINUTE),

@@ -6,5 +6,13 @@ export { createRestHandler } from './http/rest.ts';
 export { createTrpcHandler, TRPC_BASE_PATH } from './http/trpc.ts';
 export { sendError } from './http/respond.ts';
 export type { HttpOptions } from './http/options.ts';
-export { createLimiters, UNLIMITED, type Limiters, type LimitStore, type RateLimits, type Rule } from './rate-limit.ts';
+export {
+  createLimiters,
+  ipKey,
+  UNLIMITED,
+  type Limiters,
+  type LimitStore,
+  type RateLimits,
+  type Rule,
+} from './rate-limit.ts';
 export { attachSocketServer, type SocketOptions } from './socket/server.ts';

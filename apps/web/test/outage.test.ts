@@ -145,10 +145,8 @@ describe.skipIf(pgSkip)('the database down on PostgreSQL', () => {
       cookie: before.alice,
     });
     expect(batch.status).toBe(503);
-    expect(batch.json.map((r: { error: { data: { appCode: string } } }) => r.error.data.appCode)).toEqual([
-      'ERR_UNAVAILABLE',
-      'ERR_UNAVAILABLE',
-    ]);
+    const calls = batch.json as { error: { data: { appCode: string } } }[];
+    expect(calls.map((r) => r.error.data.appCode)).toEqual(['ERR_UNAVAILABLE', 'ERR_UNAVAILABLE']);
     const enqueue = await request(server.url, '/api/trpc/match.enqueue', {
       method: 'POST',
       cookie: before.bob,
@@ -181,10 +179,11 @@ describe.skipIf(pgSkip)('the database down on PostgreSQL', () => {
     // Normal answers again, nothing lost, and live events between two people, without a restart.
     const chat = await request(server.url, `/v1/portal/chats/${before.token}`, { cookie: before.bob });
     expect(chat.status).toBe(200);
-    expect(chat.json.messages.map((m: { text: string }) => m.text)).toEqual(['before the cut']);
+    const history = chat.json.messages as { id: number; text: string }[];
+    expect(history.map((m) => m.text)).toEqual(['before the cut']);
     const again = { alice: await openSocket(server.url, before.alice), bob: await openSocket(server.url, before.bob) };
     for (const socket of Object.values(again)) {
-      socket.send({ type: 'join', token: before.token, after: chat.json.messages[0].id });
+      socket.send({ type: 'join', token: before.token, after: history[0]!.id });
       await socket.next('joined');
     }
     await expectDelivered(before.alice, before.token, again.bob, 'after the cut');

@@ -76,7 +76,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const record = value as Record<string, unknown>;
     if (matches(record)) return true;
     const meta = record.meta as Record<string, unknown> | undefined;
-    const nested = [record.cause, meta?.driverAdapterError, ...(Array.isArray(record.errors) ? record.errors : [])];
+    const errors: unknown[] = Array.isArray(record.errors) ? (record.errors as unknown[]) : [];
+    const nested = [record.cause, meta?.driverAdapterError, ...errors];
     return nested.some((inner) => visit(inner, depth + 1));
   };
   return visit(error, 0);

@@ -130,6 +130,9 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         { interests: 'music' },
         { interests: { a: 1 } },
         { interests: ['music'], extra: true },
+        // Words of a database failure in the input are still the client's mistake, not a 503.
+        { interests: ['music'], 'Connection terminated unexpectedly': true },
+        { interests: ['music'], ECONNREFUSED: 'P1001' },
       ]) {
         expectError(await post('/v1/portal/match', me, body), 400, 'ERR_BAD_REQUEST');
       }

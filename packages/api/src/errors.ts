@@ -25,12 +25,13 @@ const issuesOf = (cause: unknown): Issues | undefined => (cause as { issues?: Is
 export function appErrorOf(error: unknown): AppError | undefined {
   const cause = error instanceof TRPCError ? error.cause : error;
   if (cause instanceof AppError) return cause;
-  if (isDatabaseUnavailable(cause)) return new AppError('ERR_UNAVAILABLE');
-  if (error instanceof TRPCError && error.code === 'BAD_REQUEST') {
+  if (error instanceof TRPCError && (error.code === 'BAD_REQUEST' || error.code === 'PARSE_ERROR')) {
+    // The input's fault, whatever words it carries (an unknown key is quoted in the issues).
     const issues = issuesOf(cause);
     const code = issues && notFoundCodeOf(issues);
-    if (code) return new AppError(code);
+    return code ? new AppError(code) : undefined;
   }
+  if (isDatabaseUnavailable(cause)) return new AppError('ERR_UNAVAILABLE');
   return undefined;
 }
 

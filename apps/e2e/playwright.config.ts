@@ -22,6 +22,10 @@ const pgUp = spawnSync('pg_isready', ['-d', PG_ADMIN, '-q']).status === 0;
 if (!pgUp && process.env.CI === 'true') throw new Error(`CI=true requires PostgreSQL at ${PG_ADMIN}`);
 if (!pgUp) console.warn(`\n!!! PostgreSQL at ${PG_ADMIN} is unreachable: the browser suite runs on SQLite only.\n`);
 
+// Each server stops by itself once this runner is gone (killed, crashed, interrupted):
+// Playwright stops its web servers only when it lives to shut down cleanly.
+const SERVE = 'exec node --import ../../scripts/exit-with-parent.mjs ../web/dist/server.mjs';
+
 const serverEnv = (databaseUrl: string, port: number) => ({
   DATABASE_URL: databaseUrl,
   PORT: String(port),
@@ -39,7 +43,7 @@ const serverEnv = (databaseUrl: string, port: number) => ({
 
 const webServer: NonNullable<PlaywrightTestConfig['webServer']> = [
   {
-    command: `rm -f ${SQLITE_DB} ${SQLITE_DB}-wal ${SQLITE_DB}-shm && exec node ../web/dist/server.mjs`,
+    command: `rm -f ${SQLITE_DB} ${SQLITE_DB}-wal ${SQLITE_DB}-shm && ${SERVE}`,
     url: `http://127.0.0.1:${SQLITE_PORT}/v1/portal/health`,
     reuseExistingServer: false,
     timeout: 60_000,
@@ -55,7 +59,7 @@ if (pgUp) {
   webServer.push({
     command:
       `psql "${PG_ADMIN}" -qc 'DROP DATABASE IF EXISTS ${PG_DB} WITH (FORCE)' -c 'CREATE DATABASE ${PG_DB}' ` +
-      `&& exec node ../web/dist/server.mjs`,
+      `&& ${SERVE}`,
     url: `http://127.0.0.1:${PG_PORT}/v1/portal/health`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -2,10 +2,10 @@
 // It talks to the same database as the server (DATABASE_URL, same default), and on
 // PostgreSQL announces revocations to every running instance over LISTEN/NOTIFY.
 import { join } from 'node:path';
-import { AppError, ZPlan, ZRole } from '@portal/contracts';
+import { AppError, ZPlan, ZReason, ZRole } from '@portal/contracts';
 import { createCore, createLocalBus, createPostgresBus, type Core, type EventBus } from '@portal/core';
-import { migrateDatabase, openDatabase } from '@portal/db';
-import { readEnv } from './env.ts';
+import { migrateDatabase, openDatabase, pgClientConfig } from '@portal/db';
+import { databaseOptions, readEnv } from './env.ts';
 import { repoRoot } from './root.ts';
 
 const USAGE = `Usage: pnpm portal <command>
@@ -15,6 +15,9 @@ const USAGE = `Usage: pnpm portal <command>
   sessions list <username>             the account's sessions (id, created, revoked)
   sessions revoke <username> <id>      signs one session out everywhere
   sessions revoke <username> --all     signs every session of the account out
+  suspend <username> [reason]          suspends the account, moderators included: its searches and
+                                       chats end, its sockets close, it cannot search again
+  unsuspend <username> [reason]        lifts a suspension, moderators' included
 
 Reads DATABASE_URL like the server does (default file:./data/portal.db); run it where you run the server.`;
 
@@ -43,6 +46,19 @@ const COMMANDS: Record<string, Command> = {
       .map((s) => `${s.id}  created ${s.created_at}  ${s.revoked_at ? `revoked ${s.revoked_at}` : 'live'}`)
       .join('\n');
   },
+  // Moderators cannot act on each other (SPEC §11): suspending or reinstating one is the operator's.
+  suspend: async (core, [username, ...words]) => {
+    if (!username) throw new UsageError('suspend <username> [reason]');
+    const reason = reasonOf(words);
+    const result = await core.moderation.suspendByOperator(username, reason);
+    const ended = result.chats_ended === 1 ? '1 chat' : `${result.chats_ended} chats`;
+    return `${username} is suspended (${ended} ended).`;
+  },
+  unsuspend: async (core, [username, ...words]) => {
+    if (!username) throw new UsageError('unsuspend <username> [reason]');
+    await core.moderation.unsuspendByOperator(username, reasonOf(words));
+    return `${username} is no longer suspended.`;
+  },
   'sessions revoke': async (core, [username, which]) => {
     if (!username || !which) throw new UsageError('sessions revoke <username> <session-id>|--all');
     const count = await core.accounts.revokeSessions(username, which === '--all' ? 'all' : which);
@@ -50,9 +66,17 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+/** The rest of the command line as the audit trail's reason (1–500 characters), or none. */
+function reasonOf(words: string[]): string | null {
+  if (words.length === 0) return null;
+  const parsed = ZReason.safeParse(words.join(' '));
+  if (!parsed.success) throw new UsageError('suspend|unsuspend <username> [reason of 1-500 characters]');
+  return parsed.data;
+}
+
 async function run(argv: string[]): Promise<number> {
-  const key = argv.slice(0, 2).join(' ');
-  const command = COMMANDS[key];
+  const key = Object.hasOwn(COMMANDS, argv.slice(0, 2).join(' ')) ? argv.slice(0, 2).join(' ') : (argv[0] ?? '');
+  const command = Object.hasOwn(COMMANDS, key) ? COMMANDS[key] : undefined;
   if (!command) {
     process.stdout.write(`${USAGE}\n`);
     return argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' ? 0 : 2;
@@ -63,11 +87,12 @@ async function run(argv: string[]): Promise<number> {
   await migrateDatabase(env.DATABASE_URL, {
     migrationsDir: join(root, provider === 'sqlite' ? 'prisma/migrations' : 'prisma/postgres/migrations'),
   });
-  const db = await openDatabase(env.DATABASE_URL, { poolSize: 2 });
+  const dbOptions = { ...databaseOptions(env), poolSize: 2 };
+  const db = await openDatabase(env.DATABASE_URL, dbOptions);
   let bus: EventBus = createLocalBus();
   if (db.provider === 'postgresql') {
     bus = await createPostgresBus({
-      url: env.DATABASE_URL,
+      connection: pgClientConfig(env.DATABASE_URL, dbOptions),
       pool: db.pool,
       loadMessage: () => Promise.resolve(null),
       onError: () => undefined,
@@ -75,7 +100,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const core = createCore(db, { bus });
   try {
-    process.stdout.write(`${await command(core, argv.slice(2))}\n`);
+    process.stdout.write(`${await command(core, argv.slice(key.split(' ').length))}\n`);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -25,6 +25,10 @@ export const ZEnv = z.object({
   MATCH_REPEAT_COOLDOWN_MINUTES: z.coerce.number().min(0).default(30),
   REAPER_INTERVAL_SECONDS: positiveInt(5),
   PG_POOL_SIZE: positiveInt(10),
+  /** The longest one database statement may run (PostgreSQL statement_timeout; SQLite's busy timeout), ms. */
+  DB_STATEMENT_TIMEOUT_MS: positiveInt(5000),
+  /** The longest opening a PostgreSQL connection may take, ms. */
+  DB_CONNECT_TIMEOUT_MS: positiveInt(5000),
   /** Comma-separated origins allowed on state-changing requests; empty = the request's own origin. */
   PORTAL_ALLOWED_ORIGINS: z.string().default(''),
   /**
@@ -57,6 +61,8 @@ export const ZEnv = z.object({
   RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt(10),
   /** Failed logins per hour per username and client IP. */
   RATE_LIMIT_LOGIN_FAILURES_PER_HOUR: positiveInt(20),
+  /** Failed logins per hour per username, over every address. */
+  RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT_PER_HOUR: positiveInt(100),
   /** Enqueues per minute per session, and per client IP. */
   RATE_LIMIT_ENQUEUE_PER_MINUTE: positiveInt(30),
   RATE_LIMIT_ENQUEUE_PER_IP_PER_MINUTE: positiveInt(300),
@@ -100,10 +106,20 @@ export function rateLimits(env: TEnv): RateLimits {
     registrations: perHour(env.RATE_LIMIT_REGISTER_PER_HOUR),
     logins: perMinute(env.RATE_LIMIT_LOGIN_PER_MINUTE),
     loginFailures: perHour(env.RATE_LIMIT_LOGIN_FAILURES_PER_HOUR),
+    loginFailuresPerAccount: perHour(env.RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT_PER_HOUR),
     enqueues: perMinute(env.RATE_LIMIT_ENQUEUE_PER_MINUTE),
     enqueuesPerIp: perMinute(env.RATE_LIMIT_ENQUEUE_PER_IP_PER_MINUTE),
     messages: perMinute(env.RATE_LIMIT_MESSAGES_PER_MINUTE),
     messagesPerIp: perMinute(env.RATE_LIMIT_MESSAGES_PER_IP_PER_MINUTE),
+  };
+}
+
+/** How Portal talks to its database: pool size and time limits. */
+export function databaseOptions(env: TEnv) {
+  return {
+    poolSize: env.PG_POOL_SIZE,
+    statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+    connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
   };
 }
 

@@ -23,9 +23,9 @@ import {
   type EventBus,
   type Logger,
 } from '@portal/core';
-import { migrateDatabase, openDatabase } from '@portal/db';
+import { migrateDatabase, openDatabase, pgClientConfig } from '@portal/db';
 import { applyPagePolicy } from './csp.ts';
-import { allowedOrigins, rateLimits, type TEnv } from './env.ts';
+import { allowedOrigins, databaseOptions, rateLimits, type TEnv } from './env.ts';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -60,15 +60,18 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   const provider = env.DATABASE_URL.startsWith('file:') ? 'sqlite' : 'postgresql';
   const applied = await migrateDatabase(env.DATABASE_URL, { migrationsDir: options.migrationsDir?.(provider) });
   if (applied.length > 0) logger.info('migrations applied', { provider, applied });
-  const db = await openDatabase(env.DATABASE_URL, { poolSize: env.PG_POOL_SIZE });
+  const dbOptions = databaseOptions(env);
+  const db = await openDatabase(env.DATABASE_URL, dbOptions);
   let bus: EventBus = createLocalBus();
   if (db.provider === 'postgresql') {
     // Several instances may share this database: socket events cross them through LISTEN/NOTIFY.
     bus = await createPostgresBus({
-      url: env.DATABASE_URL,
+      connection: pgClientConfig(env.DATABASE_URL, dbOptions),
       pool: db.pool,
       loadMessage: (id) => core.chats.loadMessage(id), // only called once events flow, after `core` exists
       onError: (error) => logger.warn('event bus', { err: String(error) }),
+      onListening: (listening) =>
+        listening ? logger.info('event bus listening again') : logger.warn('event bus lost its connection'),
     });
   }
   const core = createCore(db, {

@@ -311,5 +311,99 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       await post(`/v1/portal/moderation/accounts/${account}/unsuspend`, moderator, { reason: 'appeal' });
       expect((await post('/v1/portal/match', one, { interests: ['back1'] })).status).toBe(200);
     });
+
+    it('keeps moderators off each other and off reports about themselves (403); the operator suspends one', async () => {
+      const [modA, modB] = [name('moda'), name('modb')];
+      const a = await register(modA);
+      const b = await register(modB);
+      for (const username of [modA, modB]) await runCli(target.url, ['role', 'set', username, 'moderator']);
+      const bAccount = (await me(b)).account_id as string;
+      const bSession = (await me(b)).id as string;
+      const before = await counts();
+      for (const [path, body] of [
+        [`/v1/portal/moderation/accounts/${bAccount}/suspend`, { reason: 'x' }],
+        [`/v1/portal/moderation/accounts/${bAccount}/unsuspend`, {}],
+        [`/v1/portal/moderation/sessions/${bSession}/block`, { reason: 'x' }],
+      ] as const) {
+        expectError(await post(path, a, body), 403, 'ERR_FORBIDDEN');
+      }
+      expect(await counts()).toEqual(before);
+
+      // A report about moderator b: b cannot dismiss it, a can.
+      const reporter = await newStranger(base);
+      const token = await pair(reporter, b);
+      const filed = await post(`/v1/portal/chats/${token}/report`, reporter, { reason: 'rude moderator' });
+      expect(filed.status).toBe(201);
+      const dismissPath = `/v1/portal/moderation/reports/${filed.json.id}/dismiss`;
+      const filedCounts = await counts();
+      expectError(await post(dismissPath, b, {}), 403, 'ERR_FORBIDDEN');
+      expect(await counts()).toEqual(filedCounts);
+      expect(await db.prisma.report.count({ where: { id: filed.json.id, resolvedAt: null } })).toBe(1);
+      expect((await post(dismissPath, a, { reason: 'looked into it' })).status).toBe(200);
+
+      // The operator: b's chats end, b's sockets close with 4403, b cannot search, the audit says operator.
+      const partner = await newStranger(base);
+      const chat = await pair(partner, b);
+      const partnerSocket = await openSocket(base, partner);
+      const bSocket = await openSocket(base, b);
+      for (const socket of [partnerSocket, bSocket]) {
+        socket.send({ type: 'join', token: chat });
+        await socket.next('joined');
+      }
+      const suspended = await runCli(target.url, ['suspend', modB, 'abuse', 'of', 'power']);
+      expect(suspended).toMatchObject({ code: 0, out: expect.stringContaining(`${modB} is suspended`) });
+      // At once on PostgreSQL (the command line publishes over LISTEN/NOTIFY), at the next ping on SQLite.
+      expect((await bSocket.closed).code).toBe(4403);
+      expect((await request(base, `/v1/portal/chats/${chat}`, { cookie: partner })).json.state).toBe('ended');
+      expectError(await post('/v1/portal/match', b, { interests: ['again'] }), 403, 'ERR_ACCOUNT_SUSPENDED');
+      if (provider === 'postgresql') {
+        await partnerSocket.next('ended', (e) => e.token === chat && e.reason === 'moderated');
+      }
+      const audit = await request(base, '/v1/portal/moderation/audit?limit=1', { cookie: a });
+      expect(audit.json.entries[0]).toMatchObject({
+        actor: 'operator',
+        actor_username: null,
+        action: 'suspend',
+        target_kind: 'account',
+        target_id: bAccount,
+        reason: 'abuse of power',
+      });
+      // Another moderator still cannot lift it; the operator can.
+      expectError(await post(`/v1/portal/moderation/accounts/${bAccount}/unsuspend`, a, {}), 403, 'ERR_FORBIDDEN');
+      expect(await runCli(target.url, ['unsuspend', modB])).toMatchObject({ code: 0 });
+      expect((await post('/v1/portal/match', b, { interests: ['again'] })).status).toBe(200);
+      expect((await request(base, '/v1/portal/moderation/audit?limit=1', { cookie: a })).json.entries[0]).toMatchObject(
+        {
+          actor: 'operator',
+          action: 'unsuspend',
+          target_id: bAccount,
+        },
+      );
+      expect(await runCli(target.url, ['suspend', 'nobody_at_all'])).toMatchObject({
+        code: 1,
+        out: expect.stringContaining('No account named nobody_at_all'),
+      });
+      expect((await runCli(target.url, ['suspend'])).code).toBe(2);
+      await partnerSocket.close();
+    });
+
+    it('refuses to register a new account from a session of a suspended account (403)', async () => {
+      const modName = name('modr');
+      const moderator = await register(modName);
+      await runCli(target.url, ['role', 'set', modName, 'moderator']);
+      const evader = await register(name('eva'));
+      const account = (await me(evader)).account_id as string;
+      expect((await post(`/v1/portal/moderation/accounts/${account}/suspend`, moderator, { reason: 'x' })).status).toBe(
+        200,
+      );
+      const before = await counts();
+      expectError(
+        await post('/v1/portal/auth/register', evader, { username: name('fresh'), password: PASSWORD }),
+        403,
+        'ERR_ACCOUNT_SUSPENDED',
+      );
+      expect(await counts()).toEqual(before);
+      expect((await me(evader)).account_id).toBe(account); // still signed in, still suspended
+    });
   });
 }

@@ -13,6 +13,15 @@ import { openSocket } from './socket-client.ts';
 import { cookieOf, newStranger, request, runCli, startServer, type Reply, type RunningServer } from './server.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
+/**
+ * One fixed seed by default, so that a run passes or fails the same way every time
+ * (this one found the U+0000 token defect on PostgreSQL); FUZZ_SEED explores others.
+ * fast-check prints the seed and the shrunk counterexample with any failure, and the
+ * suite's name carries it too.
+ */
+const DEFAULT_SEED = 1510231666;
+const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : DEFAULT_SEED;
+if (!Number.isSafeInteger(SEED)) throw new Error(`FUZZ_SEED must be an integer, not ${process.env.FUZZ_SEED}`);
 const TABLES = [
   'accounts',
   'sessions',
@@ -118,7 +127,7 @@ const garbageCookie = fc.oneof(fc.string(), fc.base64String({ minLength: 43, max
 
 for (const provider of ['sqlite', 'postgresql'] as const) {
   const skip = provider === 'postgresql' && !(await postgresAvailable());
-  describe.skipIf(skip)(`fuzzing on ${provider}`, () => {
+  describe.skipIf(skip)(`fuzzing on ${provider} (FUZZ_SEED=${SEED})`, () => {
     let target: TestDatabaseUrl;
     let server: RunningServer;
     let db: Database;
@@ -228,7 +237,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
           expect(await snapshot(), `${op.method} ${path}${query} wrote on ${reply.status}`).toBe(before);
         },
       );
-      await fc.assert(property, { numRuns: RUNS * ops.length });
+      await fc.assert(property, { seed: SEED, numRuns: RUNS * ops.length });
     });
 
     it('answers every malformed socket frame with an error event and writes nothing', async () => {
@@ -257,8 +266,9 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
           const before = await snapshot();
           if (Buffer.isBuffer(frame)) socket.ws.send(frame, { binary: true });
           else socket.send(frame);
-          // Frames are handled in order: this one's answer comes before the marker's.
-          const tag = `marker-${++marker}`;
+          // Frames are handled in order: this one's answer comes before the marker's
+          // (a well-formed token of no chat, so it takes the whole path to the database).
+          const tag = `m${String(++marker).padStart(21, '0')}`;
           socket.send({ type: 'typing', token: tag });
           await socket.next('error', (e) => e.token === tag, from);
           const answers = socket.events.slice(from);
@@ -272,7 +282,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
           const sentMessage = answers.some((e) => e.type === 'message');
           if (!sentMessage) expect(await snapshot()).toBe(before);
         }),
-        { numRuns: RUNS * 10 },
+        { seed: SEED, numRuns: RUNS * 10 },
       );
       await socket.close();
       expect(server.child.exitCode).toBeNull();

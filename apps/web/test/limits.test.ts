@@ -15,6 +15,7 @@ const LIMITS = {
   RATE_LIMIT_REGISTER_PER_HOUR: '2',
   RATE_LIMIT_LOGIN_PER_MINUTE: '3',
   RATE_LIMIT_LOGIN_FAILURES_PER_HOUR: '2',
+  RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT_PER_HOUR: '3',
   RATE_LIMIT_ENQUEUE_PER_MINUTE: '2',
   RATE_LIMIT_ENQUEUE_PER_IP_PER_MINUTE: '3',
   RATE_LIMIT_MESSAGES_PER_MINUTE: '2',
@@ -47,9 +48,9 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
     });
 
     let ip = 0;
-    /** A fresh client address (the servers trust X-Forwarded-For here). */
-    const client = () => {
-      const headers = { 'x-forwarded-for': `198.51.100.${++ip}` };
+    /** A fresh client address, or the one given (the servers trust X-Forwarded-For here). */
+    const client = (address = `198.51.100.${++ip}`) => {
+      const headers = { 'x-forwarded-for': address };
       let turn = 0;
       // Requests alternate between the instances: a shared limit must count them together.
       const base = () => servers[turn++ % servers.length]!.url;
@@ -107,6 +108,62 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       expect(guesses.map((g) => g.status).sort()).toEqual([401, 401, 429]);
       expectLimited(await attacker.post('/v1/portal/auth/login', null, { username, password: PASSWORD }));
       expect((await client().post('/v1/portal/auth/login', null, { username, password: PASSWORD })).status).toBe(200);
+    });
+
+    it('counts failed logins per account over every address; a success gives back only its own attempt', async () => {
+      const username = `target_${provider.slice(0, 2)}`;
+      await client().post('/v1/portal/auth/register', null, { username, password: PASSWORD });
+      const guess = (password: string) => client().post('/v1/portal/auth/login', null, { username, password });
+
+      // Each guess from its own address: the per-address limit (2) never trips.
+      expectError(await guess('wrong guess 1'), 401, 'ERR_INVALID_CREDENTIALS');
+      expectError(await guess('wrong guess 2'), 401, 'ERR_INVALID_CREDENTIALS');
+      // The owner signs in meanwhile: that attempt is given back, the two guesses are not forgotten.
+      expect((await guess(PASSWORD)).status).toBe(200);
+      expectError(await guess('wrong guess 3'), 401, 'ERR_INVALID_CREDENTIALS');
+      // Three failures an hour for this account, whatever the address: now nobody gets to try, not even
+      // with the right password (a refusal that depended on the password would confirm a guess).
+      const before = await db.prisma.session.count();
+      expectLimited(await guess('wrong guess 4'));
+      expectLimited(await guess(PASSWORD));
+      expect(await db.prisma.session.count()).toBe(before);
+      // Other accounts are not affected, and unknown usernames are counted the same way (no hint either way).
+      const other = `bystander_${provider.slice(0, 2)}`;
+      await client().post('/v1/portal/auth/register', null, { username: other, password: PASSWORD });
+      expect((await client().post('/v1/portal/auth/login', null, { username: other, password: PASSWORD })).status).toBe(
+        200,
+      );
+      const ghost = `ghost_${provider.slice(0, 2)}`;
+      for (let i = 0; i < 3; i++) {
+        const reply = await client().post('/v1/portal/auth/login', null, { username: ghost, password: PASSWORD });
+        expectError(reply, 401, 'ERR_INVALID_CREDENTIALS');
+      }
+      expectLimited(await client().post('/v1/portal/auth/login', null, { username: ghost, password: PASSWORD }));
+    });
+
+    it('counts an IPv6 client by its /64, and an IPv4-mapped address as its IPv4 address', async () => {
+      // Sessions are limited to 3 a minute per address: every address of one /64 shares them.
+      const block = ['2001:db8:77:1::1', '2001:db8:77:1::2', '2001:db8:77:1:ffff:ffff:ffff:ffff'];
+      for (const address of block) await session(client(address));
+      expectLimited(await client('2001:db8:77:1:abcd::42').post('/v1/portal/session', null));
+      // The next /64 is someone else.
+      await session(client('2001:db8:77:2::1'));
+
+      await session(client('198.51.100.200'));
+      await session(client('::ffff:198.51.100.200'));
+      await session(client('::ffff:c633:64c8'));
+      expectLimited(await client('198.51.100.200').post('/v1/portal/session', null));
+
+      // Failed logins per username and address: two guesses from one /64, however many addresses it uses.
+      const username = `six_${provider.slice(0, 2)}`;
+      await client().post('/v1/portal/auth/register', null, { username, password: PASSWORD });
+      for (const address of ['2001:db8:88:1::1', '2001:db8:88:1::2']) {
+        const reply = await client(address).post('/v1/portal/auth/login', null, { username, password: 'wrong one' });
+        expectError(reply, 401, 'ERR_INVALID_CREDENTIALS');
+      }
+      expectLimited(
+        await client('2001:db8:88:1::3').post('/v1/portal/auth/login', null, { username, password: PASSWORD }),
+      );
     });
 
     it('limits enqueues per session and per IP', async () => {

@@ -130,6 +130,9 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         { interests: 'music' },
         { interests: { a: 1 } },
         { interests: ['music'], extra: true },
+        // Words of a database failure in the input are still the client's mistake, not a 503.
+        { interests: ['music'], 'Connection terminated unexpectedly': true },
+        { interests: ['music'], ECONNREFUSED: 'P1001' },
       ]) {
         expectError(await post('/v1/portal/match', me, body), 400, 'ERR_BAD_REQUEST');
       }
@@ -219,7 +222,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
     });
 
     it('serves health, metrics and a truthful OpenAPI document', async () => {
-      expect((await request(base, '/v1/portal/health')).json).toEqual({ status: 'ok', db: 'ok' });
+      expect((await request(base, '/v1/portal/health')).json).toEqual({ status: 'ok', db: 'ok', bus: 'ok' });
       const metrics = await request(base, '/v1/portal/metrics');
       expect(metrics.status).toBe(200);
       expect(metrics.headers['content-type']).toContain('text/plain');
@@ -254,7 +257,9 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
         '415',
         '429',
         '500',
+        '503',
       ]);
+      expect(match.post.responses['503'].headers['Retry-After']).toBeDefined();
       expect(match.post.security).toEqual([{ psession: [] }]);
       expect(match.delete.responses['200']).toBeDefined();
       expect(doc.paths['/v1/portal/session'].post.responses['201']).toBeDefined();

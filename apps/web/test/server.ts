@@ -8,6 +8,14 @@ import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 
 const SERVER = fileURLToPath(new URL('../dist/server.mjs', import.meta.url));
+/** Makes a server stop by itself once this test process is gone, however it ended. */
+const EXIT_WITH_PARENT = fileURLToPath(new URL('../../../scripts/exit-with-parent.mjs', import.meta.url));
+
+/** Servers this process started and has not stopped yet: killed when it exits, whatever a test did. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 const CLI = fileURLToPath(new URL('../dist/cli.mjs', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -35,7 +43,7 @@ export interface RunningServer {
 
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
   if (!existsSync(SERVER)) throw new Error(`${SERVER} is missing: run the build first (npm test does)`);
-  const child = spawn(process.execPath, [SERVER], {
+  const child = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, SERVER], {
     env: {
       ...process.env,
       PORT: '0',
@@ -50,6 +58,8 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let log = '';
   child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));

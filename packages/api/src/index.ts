@@ -10,5 +10,13 @@ export { createMetricsHandler } from './http/metrics.ts';
 export { parseTrustProxy, peerOf, TRUST_NONE, type Peer, type TrustProxy } from './http/proxy.ts';
 export { logEvent, type SecurityEvent } from './events.ts';
 export type { HttpOptions } from './http/options.ts';
-export { createLimiters, UNLIMITED, type Limiters, type LimitStore, type RateLimits, type Rule } from './rate-limit.ts';
+export {
+  createLimiters,
+  ipKey,
+  UNLIMITED,
+  type Limiters,
+  type LimitStore,
+  type RateLimits,
+  type Rule,
+} from './rate-limit.ts';
 export { attachSocketServer, type SocketOptions } from './socket/server.ts';

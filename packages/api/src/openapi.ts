@@ -13,7 +13,15 @@ Authentication is the \`psession\` cookie: \`POST /v1/portal/session\` sets it. 
 a state-changing request with a foreign \`Origin\` is 403 \`ERR_BAD_ORIGIN\`, a body that is not
 \`application/json\` is 415, a body over 16 KiB is 413, an unknown path is 404 \`ERR_NOT_FOUND\`. From there, on
 every operation that needs a session, 401 comes before any other check. Inputs are strict: unknown fields and
-unknown query parameters are 400 \`ERR_BAD_REQUEST\`. A POST without input accepts an empty body or \`{}\`.`;
+unknown query parameters are 400 \`ERR_BAD_REQUEST\`. A POST without input accepts an empty body or \`{}\`.
+
+Tokens and ids have a fixed alphabet: a chat token is 22 characters of \`A-Z a-z 0-9 - _\`, every id a lowercase
+UUID. A value outside it names nothing and gets exactly the answer an unknown one gets (404
+\`ERR_CHAT_NOT_FOUND\` for a chat token, 404 \`ERR_NOT_FOUND\` for an id), without reaching the database; when
+another field of the same request is invalid too, the answer is 400 \`ERR_BAD_REQUEST\`, as with an unknown token.
+
+While the database is unreachable or too slow (every statement has a time limit), every operation that needs it
+answers 503 \`ERR_UNAVAILABLE\` with \`Retry-After\` in seconds; service resumes by itself when the database is back.`;
 
 const SOCKET_DESCRIPTION = `Upgrade with the \`psession\` cookie (and, from a browser, our own Origin). JSON text frames,
 validated by the same zod schemas the web app uses (\`ZClientEvent\`, \`ZServerEvent\` in @portal/contracts).
@@ -29,6 +37,11 @@ last socket left the chat), \`ended\` (\`reason\` "ended" | "expired" | "reporte
 \`matched\` (pushed when a search of this session is matched), and \`error\` (\`{error, message, token?}\` with the REST
 codes; the socket stays open).
 
+A \`token\` outside the chat-token alphabet is answered like an unknown one (\`error\` \`ERR_CHAT_NOT_FOUND\` with that
+\`token\`); while the database is down, frames that need it get \`error\` \`ERR_UNAVAILABLE\` and an upgrade is 503
+with \`Retry-After\`. When this instance's event bus loses its database connection and gets it back, it closes every
+socket with code 1012: events of that gap may be missing, so reconnect and re-join with \`after\`.
+
 The server closes a socket itself after an \`error\` event in two cases: close code 4401 when the session was signed
 out, replaced (login, register) or revoked (connect again: the cookie now names another session, or none), and 4403
 when the person is blocked or suspended (a new socket of theirs opens only to get that error and close with 4403).
@@ -41,7 +54,8 @@ missed a ping.`;
 
 /** Errors every operation of a kind can return, besides those its procedure declares. */
 function implicitErrors(method: string, isProtected: boolean): TErrorCode[] {
-  const codes: TErrorCode[] = ['ERR_BAD_REQUEST', 'ERR_INTERNAL'];
+  // Every operation may meet the database down (SPEC §11): 503 with Retry-After.
+  const codes: TErrorCode[] = ['ERR_BAD_REQUEST', 'ERR_INTERNAL', 'ERR_UNAVAILABLE'];
   if (isProtected) codes.push('ERR_UNAUTHENTICATED', 'ERR_RATE_LIMITED');
   if (method !== 'get') codes.push('ERR_BAD_ORIGIN');
   // The transport reads any body a request carries, whatever the method (found by the fuzzer).
@@ -59,6 +73,13 @@ function errorResponses(codes: TErrorCode[]): Record<string, Json> {
   for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
     responses[String(status)] = {
       description: list.map((code) => `\`${code}\`: ${ERRORS[code].message}`).join(' / '),
+      ...(status === 429 || status === 503
+        ? {
+            headers: {
+              'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait before retrying.' },
+            },
+          }
+        : {}),
       content: {
         'application/json': {
           schema: { allOf: [{ $ref: '#/components/schemas/Error' }, { properties: { error: { enum: list } } }] },
@@ -187,7 +208,10 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
   }
   const health = paths['/v1/portal/health']?.get;
   if (health?.responses['200']) {
-    health.responses['503'] = { ...health.responses['200'], description: 'The database is unreachable.' };
+    health.responses['503'] = {
+      ...health.responses['200'],
+      description: 'The database is unreachable, or the event bus is reconnecting.',
+    };
   }
   const enqueue = paths['/v1/portal/match']?.post;
   const body = (enqueue?.requestBody as { content?: Record<string, { schema?: Json }> } | undefined)?.content?.[
@@ -231,7 +255,7 @@ function addOperationalPaths(paths: Record<string, Record<string, Operation>>): 
       security: [{ psession: [] }],
       responses: {
         '101': { description: 'Switching protocols: the socket is open.' },
-        ...errorResponses(['ERR_UNAUTHENTICATED', 'ERR_BAD_ORIGIN']),
+        ...errorResponses(['ERR_UNAUTHENTICATED', 'ERR_BAD_ORIGIN', 'ERR_UNAVAILABLE']),
       },
     },
   };

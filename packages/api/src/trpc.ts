@@ -1,9 +1,9 @@
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
-import { AppError, type TErrorCode } from '@portal/contracts';
+import type { TErrorCode } from '@portal/contracts';
 import { assertMayMatch, assertModerator } from '@portal/core';
 import type { Context } from './context.ts';
-import { toErrorBody, toTRPCError } from './errors.ts';
+import { appErrorOf, toErrorBody, toTRPCError } from './errors.ts';
 import { logFailure, logEvent, type SecurityEvent } from './events.ts';
 
 /** OpenAPI metadata plus the domain errors a procedure can answer with (documented in /v1/openapi.json). */
@@ -29,8 +29,10 @@ const t = initTRPC
 
 /**
  * Domain code throws AppError; tRPC clients and the REST adapter need it as a
- * TRPCError with the right code. Every call passes here, so the security events
- * of SPEC §11 (refusals, failed credentials, `meta.event`) are logged here too.
+ * TRPCError with the right code (and so the right HTTP status on both). It wraps
+ * the input parser too: a malformed token becomes the 404 an unknown one gets.
+ * Every call passes here, so the security events of SPEC §11 (refusals, failed
+ * credentials, `meta.event`) are logged here too.
  */
 const mapAppErrors = t.middleware(async ({ ctx, meta, path, next, getRawInput }) => {
   const result = await next();
@@ -38,10 +40,10 @@ const mapAppErrors = t.middleware(async ({ ctx, meta, path, next, getRawInput })
     if (meta?.event && ctx.logger) logEvent(ctx.logger, meta.event, { path, ip: ctx.clientIp });
     return result;
   }
-  const cause = result.error.cause;
-  if (cause instanceof AppError) {
-    if (ctx.logger) await logFailure(ctx.logger, cause, { path, ip: ctx.clientIp, input: getRawInput });
-    throw toTRPCError(cause);
+  const app = appErrorOf(result.error);
+  if (app) {
+    if (ctx.logger) await logFailure(ctx.logger, app, { path, ip: ctx.clientIp, input: getRawInput });
+    throw toTRPCError(app);
   }
   return result;
 });

@@ -140,7 +140,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
 
     it('reports health', async () => {
       const { caller, seen } = callerFor(core);
-      expect(await caller.system.health({})).toEqual({ status: 'ok', db: 'ok' });
+      expect(await caller.system.health({})).toEqual({ status: 'ok', db: 'ok', bus: 'ok' });
       expect(seen.status).toBe(200);
     });
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZChatToken } from './ids.ts';
 
 export const MAX_MESSAGE_LENGTH = 2000;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -71,8 +72,8 @@ export const ZChatDetail = ZChatSummary.extend({
 });
 export type TChatDetail = z.infer<typeof ZChatDetail>;
 
-/** Path parameter; anything that is not a live token of yours is ERR_CHAT_NOT_FOUND. */
-export const ZChatTokenInput = z.object({ token: z.string().max(64) });
+/** Path parameter; anything that is not a live token of yours, malformed ones included, is ERR_CHAT_NOT_FOUND. */
+export const ZChatTokenInput = z.object({ token: ZChatToken });
 
 export const ZPageInput = ZChatTokenInput.extend({
   before: z.coerce.number().pipe(ZMessageId).optional(),

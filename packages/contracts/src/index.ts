@@ -3,6 +3,7 @@ export * from './blocks.ts';
 export * from './chat.ts';
 export * from './errors.ts';
 export * from './health.ts';
+export * from './ids.ts';
 export * from './match.ts';
 export * from './moderation.ts';
 export * from './session.ts';

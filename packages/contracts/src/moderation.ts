@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { noNul, NUL_MESSAGE } from './chat.ts';
+import { ZChatToken, ZId } from './ids.ts';
 
 export const MAX_REASON_LENGTH = 500;
 /** How many of a chat's last messages a report keeps for the moderators. */
@@ -12,7 +13,7 @@ export const ZReason = z
   .transform((text) => text.trim())
   .pipe(z.string().min(1, 'Give a reason.').max(MAX_REASON_LENGTH, 'At most 500 characters.'));
 
-export const ZReportInput = z.object({ token: z.string().max(64), reason: ZReason });
+export const ZReportInput = z.object({ token: ZChatToken, reason: ZReason });
 
 export const ZReportReceipt = z.object({
   id: z.string(),
@@ -79,8 +80,8 @@ export type TAuditEntry = z.infer<typeof ZAuditEntry>;
 export const ZAuditList = z.object({ entries: z.array(ZAuditEntry) });
 export type TAuditList = z.infer<typeof ZAuditList>;
 
-/** Path ids are UUIDs; anything else cannot name a row (404). */
-export const ZTargetInput = z.object({ id: z.string().max(64).refine(noNul, NUL_MESSAGE) });
+/** Path ids are UUIDs; anything else cannot name a row (404, like an unknown id). */
+export const ZTargetInput = z.object({ id: ZId });
 export const ZTargetWithReason = ZTargetInput.extend({ reason: ZReason });
 /** Lifting a block or dismissing a report: the reason is optional. */
 export const ZTargetWithNote = ZTargetInput.extend({ reason: ZReason.optional() });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ZChatSummary, ZClientMessageId, ZEndReason, ZMessage, ZMessageId, ZMessageText } from './chat.ts';
+import { ZChatToken } from './ids.ts';
 import { ZMatchState } from './match.ts';
 
 export const SOCKET_PATH = '/v1/portal/socket';
@@ -10,19 +11,33 @@ export const SOCKET_PATH = '/v1/portal/socket';
  * blocked or suspended (connecting again is refused with 403), or the session or
  * address already has as many sockets open as allowed (back off). Without an
  * event: 1008 when the client stopped reading and its unsent data passed the
- * bound (reconnect and catch up with `after`).
+ * bound, and `catchUp` (1012, "service restart") when the server's event bus lost
+ * its database connection for a while; either way, connect again and re-join with
+ * `after` to get what was missed.
  */
-export const SOCKET_CLOSE = { signedOut: 4401, restricted: 4403, tooMany: 4429, sendQueueFull: 1008 } as const;
+export const SOCKET_CLOSE = {
+  signedOut: 4401,
+  restricted: 4403,
+  tooMany: 4429,
+  sendQueueFull: 1008,
+  catchUp: 1012,
+} as const;
 
-const token = z.string().max(64);
+/** Tokens the server sends (always well-formed). */
+const token = z.string();
 
-/** What a client may send over /v1/portal/socket. */
+/** What a client may send over /v1/portal/socket. A malformed token is ERR_CHAT_NOT_FOUND, like an unknown one. */
 export const ZClientEvent = z.discriminatedUnion('type', [
   /** Start receiving a chat's events. `after`: the last message id the client has; it gets every later one. */
-  z.object({ type: z.literal('join'), token, after: z.union([z.literal(0), ZMessageId]).optional() }),
-  z.object({ type: z.literal('message'), token, text: ZMessageText, client_id: ZClientMessageId.optional() }),
-  z.object({ type: z.literal('typing'), token }),
-  z.object({ type: z.literal('leave'), token }),
+  z.object({ type: z.literal('join'), token: ZChatToken, after: z.union([z.literal(0), ZMessageId]).optional() }),
+  z.object({
+    type: z.literal('message'),
+    token: ZChatToken,
+    text: ZMessageText,
+    client_id: ZClientMessageId.optional(),
+  }),
+  z.object({ type: z.literal('typing'), token: ZChatToken }),
+  z.object({ type: z.literal('leave'), token: ZChatToken }),
 ]);
 export type TClientEvent = z.infer<typeof ZClientEvent>;
 export type TClientEventInput = z.input<typeof ZClientEvent>;

@@ -23,6 +23,7 @@ export { createLocalBus } from './realtime/local-bus.ts';
 export { createPostgresBus } from './realtime/postgres-bus.ts';
 export { createLogger, redactText, REDACTED, type Logger, type LogLevel } from './ops/logger.ts';
 export { boundTags, OTHER_TAG, TAG_SERIES } from './ops/metrics.ts';
+export { isDatabaseUnavailable } from './ops/unavailable.ts';
 
 export interface Core {
   db: Database;
@@ -65,7 +66,7 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
     accounts: createAccountService(db, now, bus),
     moderation: createModerationService(db, now, bus, chats),
     blocks: createBlockService(db, now, bus, chats),
-    health: () => checkHealth(db),
+    health: () => checkHealth(db, bus),
   };
 }
 

@@ -137,14 +137,20 @@ for (const provider of PROVIDERS) {
       expect((await w.core.matching.enqueue(await w.reload(other), ['susp3'])).state).toBe('searching');
     });
 
-    it('keeps a suspended moderator from moderating, themselves included', async () => {
+    /** A second moderator. */
+    async function anotherModerator(): Promise<Principal> {
       const member = await w.member();
       await w.test.db.prisma.account.update({
         where: { id: member.principal.accountId! },
         data: { role: 'moderator' },
       });
-      const other = await w.reload(member.principal);
-      await w.core.moderation.suspendAccount(mod, other.accountId!, 'abuse of power');
+      return w.reload(member.principal);
+    }
+
+    it('keeps a suspended moderator from moderating, themselves included', async () => {
+      const other = await anotherModerator();
+      // Only the operator can suspend a moderator.
+      await w.core.moderation.suspendByOperator(other.username!, 'abuse of power');
       const suspended = await w.reload(other);
       await expectCode(w.core.moderation.unsuspendAccount(suspended, other.accountId!, null), 'ERR_ACCOUNT_SUSPENDED');
       await expectCode(w.core.moderation.openReports(suspended), 'ERR_ACCOUNT_SUSPENDED');
@@ -152,6 +158,77 @@ for (const provider of PROVIDERS) {
         w.core.moderation.blockSession(suspended, (await w.stranger()).sessionId, 'x'),
         'ERR_ACCOUNT_SUSPENDED',
       );
+    });
+
+    it('keeps moderators from acting on each other: only the operator suspends or reinstates one', async () => {
+      const other = await anotherModerator();
+      const audited = await w.test.db.prisma.auditEntry.count();
+      await expectCode(w.core.moderation.suspendAccount(mod, other.accountId!, 'x'), 'ERR_FORBIDDEN');
+      await expectCode(w.core.moderation.unsuspendAccount(mod, other.accountId!, 'x'), 'ERR_FORBIDDEN');
+      await expectCode(w.core.moderation.blockSession(mod, other.sessionId, 'x'), 'ERR_FORBIDDEN');
+      expect(await w.test.db.prisma.auditEntry.count()).toBe(audited);
+      expect((await w.reload(other)).suspended).toBe(false);
+
+      // The operator: the same effects as a moderator's suspension, recorded as the operator's.
+      const partner = await w.stranger();
+      const token = await pair(partner, other);
+      events.length = 0;
+      const result = await w.core.moderation.suspendByOperator(other.username!, 'stepped out of line');
+      expect(result).toMatchObject({ target_kind: 'account', target_id: other.accountId, restricted: true });
+      expect(result.chats_ended).toBe(1);
+      expect(events).toContainEqual({ type: 'ended', chat: token, by: null, reason: 'moderated' });
+      expect(events).toContainEqual({ type: 'disconnect', person: other.personKey, error: 'ERR_ACCOUNT_SUSPENDED' });
+      expect((await w.core.chats.open(partner, token)).state).toBe('ended');
+      const suspended = await w.reload(other);
+      await expectCode(w.core.matching.enqueue(suspended, ['opsusp1']), 'ERR_ACCOUNT_SUSPENDED');
+      await expectCode(w.core.moderation.openReports(suspended), 'ERR_ACCOUNT_SUSPENDED');
+      // Another moderator cannot lift it either.
+      await expectCode(w.core.moderation.unsuspendAccount(mod, other.accountId!, 'x'), 'ERR_FORBIDDEN');
+      const { entries } = await w.core.moderation.audit(mod);
+      expect(entries[0]).toMatchObject({
+        actor: 'operator',
+        actor_username: null,
+        action: 'suspend',
+        target_kind: 'account',
+        target_id: other.accountId,
+        reason: 'stepped out of line',
+      });
+
+      await w.core.moderation.unsuspendByOperator(other.username!, null);
+      expect((await w.core.matching.enqueue(await w.reload(other), ['opsusp2'])).state).toBe('searching');
+      expect((await w.core.moderation.audit(mod)).entries[0]).toMatchObject({ actor: 'operator', action: 'unsuspend' });
+      await expectCode(w.core.moderation.suspendByOperator('nobody_here', null), 'ERR_NOT_FOUND');
+      await w.core.matching.cancel(await w.reload(other));
+    });
+
+    it('keeps a moderator from handling a report about themselves', async () => {
+      const reporter = await w.stranger();
+      const token = await pair(reporter, mod);
+      const report = await w.core.moderation.report(reporter, token, 'the moderator was rude');
+      await expectCode(w.core.moderation.dismissReport(mod, report.receipt.id, 'nothing to see'), 'ERR_FORBIDDEN');
+      await expectCode(w.core.moderation.suspendAccount(mod, mod.accountId!, 'x'), 'ERR_FORBIDDEN');
+      await expectCode(w.core.moderation.blockSession(mod, mod.sessionId, 'x'), 'ERR_FORBIDDEN');
+      const open = await w.core.moderation.openReports(mod);
+      expect(open.reports.map((r) => r.id)).toContain(report.receipt.id);
+      // Another moderator handles it.
+      const other = await anotherModerator();
+      await w.core.moderation.dismissReport(other, report.receipt.id, 'looked at it');
+      expect((await w.core.moderation.openReports(mod)).reports.map((r) => r.id)).not.toContain(report.receipt.id);
+    });
+
+    it('refuses a new registration to a session of a suspended account', async () => {
+      const member = await w.member();
+      const before = member.principal; // read before the suspension: a request already past authentication
+      await w.core.moderation.suspendAccount(mod, member.principal.accountId!, 'ban evasion ahead');
+      const suspended = await w.reload(member.principal);
+      const username = `evade${provider.slice(0, 2)}`;
+      await expectCode(w.core.accounts.register(suspended, username, 'long enough password'), 'ERR_ACCOUNT_SUSPENDED');
+      await expectCode(w.core.accounts.register(before, username, 'long enough password'), 'ERR_ACCOUNT_SUSPENDED');
+      expect(await w.test.db.prisma.account.count({ where: { username } })).toBe(0);
+      // The session is still the suspended account's (not signed out by the refused attempt).
+      expect((await w.reload(member.principal)).suspended).toBe(true);
+      // Without a session, or from someone else's, registering works as ever.
+      await w.core.accounts.register(null, username, 'long enough password');
     });
 
     it('never leaves a registered account behind a block that raced the registration', async () => {

@@ -34,19 +34,35 @@ export type Database = SqliteDatabase | PostgresDatabase;
 export interface OpenOptions {
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
+  /**
+   * The longest any one statement may run (DB_STATEMENT_TIMEOUT_MS, default 5000):
+   * PostgreSQL's statement_timeout, plus a client-side limit a little longer for a
+   * server that no longer answers at all; SQLite's busy timeout (how long a write
+   * waits for another connection's lock).
+   */
+  statementTimeoutMs?: number;
+  /** The longest opening a PostgreSQL connection may take (DB_CONNECT_TIMEOUT_MS, default 5000). */
+  connectTimeoutMs?: number;
 }
+
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
+/** Room for the server's own statement_timeout error to arrive before the client gives up. */
+const CLIENT_GRACE_MS = 1000;
 
 /** Picks the client by URL: `file:` → SQLite, `postgres(ql)://` → PostgreSQL. */
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
-  return providerOf(url) === 'sqlite' ? openSqlite(url) : Promise.resolve(openPostgres(url, options));
+  return providerOf(url) === 'sqlite' ? openSqlite(url, options) : Promise.resolve(openPostgres(url, options));
 }
 
 // One connection for Prisma and raw statements: a second connection to the same
 // file would turn Prisma's plain BEGIN into SQLITE_BUSY under concurrent writes.
-async function openSqlite(url: string): Promise<SqliteDatabase> {
+async function openSqlite(url: string, options: OpenOptions): Promise<SqliteDatabase> {
   const file = url.slice('file:'.length);
   if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
-  const factory = new PrismaBetterSqlite3({ url, timeout: 5000 }, { timestampFormat: 'unixepoch-ms' });
+  const busyMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const factory = new PrismaBetterSqlite3({ url, timeout: busyMs }, { timestampFormat: 'unixepoch-ms' });
   let connection: BetterSqlite3.Database | undefined;
   const capturing = {
     provider: 'sqlite' as const,
@@ -65,7 +81,7 @@ async function openSqlite(url: string): Promise<SqliteDatabase> {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${Math.trunc(busyMs)}`);
   return {
     provider: 'sqlite',
     prisma,
@@ -74,9 +90,23 @@ async function openSqlite(url: string): Promise<SqliteDatabase> {
   };
 }
 
+/** Connection settings for every PostgreSQL client Portal opens (the pool and the event bus's listener). */
+export function pgClientConfig(url: string, options: OpenOptions = {}): pg.ClientConfig {
+  const statementMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  return {
+    connectionString: url,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    statement_timeout: statementMs,
+    // A server that vanished without closing the connection never sends its timeout error.
+    query_timeout: statementMs + CLIENT_GRACE_MS,
+    keepAlive: true,
+  };
+}
+
 function openPostgres(url: string, options: OpenOptions): PostgresDatabase {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
-  // An idle client losing its server must not crash the process; the next query reports it.
+  const pool = new pg.Pool({ ...pgClientConfig(url, options), max: options.poolSize ?? 10 });
+  // An idle client losing its server must not crash the process; the next query reports it
+  // (and a new connection is made once the server is back).
   pool.on('error', () => undefined);
   const prisma = new PostgresPrismaClient({ adapter: new PrismaPg(pool) }) as unknown as PortalPrisma;
   let closed = false;

@@ -1,4 +1,4 @@
-export { openDatabase } from './client.ts';
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS, openDatabase, pgClientConfig } from './client.ts';
 export type {
   Database,
   OpenOptions,

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { MAX_TRPC_BATCH } from '@portal/contracts';
 import type { Context } from '../context.ts';
-import { toErrorBody } from '../errors.ts';
+import { retryAfterOf, toErrorBody } from '../errors.ts';
 import { appRouter } from '../router.ts';
 import { readSessionCookie, sessionCookie } from './cookies.ts';
 import type { HttpOptions } from './options.ts';
@@ -28,6 +28,11 @@ export function createTrpcHandler(options: HttpOptions): (req: IncomingMessage, 
       setStatus: () => undefined,
       logger: options.logger,
     }),
+    // Rate limits and an unreachable database tell the client when to try again.
+    responseMeta: ({ errors }) => {
+      const waits = errors.map(retryAfterOf).filter((s): s is number => s !== undefined);
+      return waits.length > 0 ? { headers: { 'retry-after': String(Math.max(...waits)) } } : {};
+    },
     onError: ({ error, path }) => {
       if (toErrorBody(error).error === 'ERR_INTERNAL') {
         options.logger.error('trpc call failed', { path, err: error.cause?.message ?? error.message });

@@ -7,6 +7,7 @@ import {
   ERRORS,
   SOCKET_CLOSE,
   SOCKET_PATH,
+  notFoundCodeOf,
   ZClientEvent,
   type TClientEvent,
   type TErrorBody,
@@ -14,7 +15,7 @@ import {
   type TServerEvent,
 } from '@portal/contracts';
 import { refusalOf, standingOf, toMessage, type PortalEvent, type Principal } from '@portal/core';
-import { toErrorBody } from '../errors.ts';
+import { toErrorBody, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../errors.ts';
 import { logEvent } from '../events.ts';
 import { RateLimitedError } from '../rate-limit.ts';
 import { readSessionCookie } from '../http/cookies.ts';
@@ -60,23 +61,32 @@ const textOf = (data: RawData): string =>
 const OVERFLOW_GRACE_MS = 1000;
 
 /** A frame as a client event, or the 400 it earns. */
-function parseFrame(data: RawData, isBinary: boolean): TClientEvent {
-  if (isBinary) throw new AppError('ERR_BAD_REQUEST', 'Send JSON text frames.');
+/** A frame's event, or the error that answers it (with the type and token it named, when it named one). */
+type Frame = { event: TClientEvent } | { error: AppError; type?: string; token?: string };
+
+function parseFrame(data: RawData, isBinary: boolean): Frame {
+  if (isBinary) return { error: new AppError('ERR_BAD_REQUEST', 'Send JSON text frames.') };
   let raw: unknown;
   try {
     raw = JSON.parse(textOf(data));
   } catch {
-    throw new AppError('ERR_BAD_REQUEST', 'A socket message must be a JSON object.');
+    return { error: new AppError('ERR_BAD_REQUEST', 'A socket message must be a JSON object.') };
   }
   const parsed = ZClientEvent.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AppError(
+  if (parsed.success) return { event: parsed.data };
+  const missing = notFoundCodeOf(parsed.error.issues);
+  if (missing) {
+    // A token that cannot exist is answered like an unknown one, without a database lookup.
+    const { type, token } = raw as { type: string; token: string };
+    return { error: new AppError(missing), type, token };
+  }
+  const issue = parsed.error.issues[0];
+  return {
+    error: new AppError(
       'ERR_BAD_REQUEST',
       `Invalid message: ${issue ? `${issue.path.join('.')} ${issue.message}` : ''}`.trim(),
-    );
-  }
-  return parsed.data;
+    ),
+  };
 }
 
 /**
@@ -135,6 +145,13 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
   }
 
   function onBusEvent(event: PortalEvent): void {
+    if (event.type === 'resync') {
+      // Events of the gap never reached this instance: every client reconnects and
+      // catches up by cursor (`join` with `after`), as after any dropped connection.
+      for (const conn of everyConnection()) conn.ws.close(SOCKET_CLOSE.catchUp, 'reconnect to catch up');
+      presence.clear();
+      return;
+    }
     if (event.type === 'disconnect') {
       const sessions = new Set(event.sessions ?? []);
       for (const conn of everyConnection()) {
@@ -245,21 +262,18 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
    * included (otherwise garbage would be free), and is answered in order.
    */
   function onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
-    let event: TClientEvent | undefined;
-    let invalid: unknown;
-    try {
-      event = parseFrame(data, isBinary);
-    } catch (error) {
-      invalid = error;
-    }
-    const token = event?.token;
+    const frame = parseFrame(data, isBinary);
+    const type = 'event' in frame ? frame.event.type : frame.type;
+    const token = 'event' in frame ? frame.event.token : frame.token;
     conn.queue = conn.queue
       .then(() => options.limiters.requests.take(conn.principal.sessionId))
       .then(() => {
-        if (!event) throw invalid;
-        return handle(conn, event);
+        if ('event' in frame) return handle(conn, frame.event);
+        // Leaving a chat one never joined says nothing, whatever its token looks like.
+        if (frame.type === 'leave' && frame.token !== undefined) return;
+        throw frame.error;
       })
-      .catch((error: unknown) => reportError(conn, error, event?.type, token));
+      .catch((error: unknown) => reportError(conn, error, type, token));
   }
 
   function reportError(conn: Connection, error: unknown, frame?: string, token?: string): void {
@@ -327,10 +341,11 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
       'Cache-Control': 'no-store',
       ...COMMON_HEADERS,
       ...(isHttps(req, options) ? { 'Strict-Transport-Security': HSTS } : {}),
+      ...(body.error === 'ERR_UNAVAILABLE' ? { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) } : {}),
       Connection: 'close',
     };
     socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
         Object.entries(headers)
           .map(([name, value]) => `${name}: ${value}\r\n`)
           .join('') +
@@ -366,8 +381,11 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     upgrade(req, socket, head).catch((error: unknown) => {
-      logger.error('socket upgrade failed', { err: String(error) });
-      socket.destroy();
+      const body = toErrorBody(error);
+      // The database being down is a 503 the client retries, not a broken server.
+      if (body.error !== 'ERR_UNAVAILABLE') logger.error('socket upgrade failed', { err: String(error) });
+      if (socket.writable) reject(socket, body);
+      else socket.destroy();
     });
   };
   server.on('upgrade', onUpgrade);

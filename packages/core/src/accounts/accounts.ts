@@ -1,5 +1,5 @@
 import type { Database, PortalTransaction } from '@portal/db';
-import { AppError, type TPlan, type TRole } from '@portal/contracts';
+import { AppError, isId, type TPlan, type TRole } from '@portal/contracts';
 import type { Principal } from '../principal.ts';
 import type { EventBus } from '../realtime/events.ts';
 import { announce, lockPerson, withdraw, type WithdrawnChats } from '../sessions/withdraw.ts';
@@ -82,8 +82,10 @@ export function createAccountService(db: Database, now: () => number, bus: Event
 
   return {
     async register(caller, username, password) {
-      // A blocked stranger must not shed the block by becoming an account.
+      // A blocked stranger must not shed the block by becoming an account, nor a
+      // suspended account its suspension by making a new one from the same session.
       if (caller?.blocked) throw new AppError('ERR_STRANGER_BLOCKED');
+      if (caller?.suspended) throw new AppError('ERR_ACCOUNT_SUSPENDED');
       const passwordHash = await hashPassword(password);
       const at = new Date(now());
       const token = newSessionToken();
@@ -111,7 +113,15 @@ export function createAccountService(db: Database, now: () => number, bus: Event
             // A new token too: whoever knew the stranger's cookie does not get the account.
             await tx.session.update({ where: { id: sessionId }, data: { accountId, tokenHash: hashToken(token) } });
           } else {
-            if (caller) withdrawn = await retire(tx, caller, at);
+            if (caller) {
+              // Under the person lock (retire takes it), a suspension that landed after
+              // authentication is seen here.
+              withdrawn = await retire(tx, caller, at);
+              const account = caller.accountId
+                ? await tx.account.findUnique({ where: { id: caller.accountId }, select: { suspendedAt: true } })
+                : null;
+              if (account?.suspendedAt) throw new AppError('ERR_ACCOUNT_SUSPENDED');
+            }
             await tx.session.create({ data: { id: sessionId, tokenHash: hashToken(token), accountId, createdAt: at } });
           }
         });
@@ -189,6 +199,7 @@ export function createAccountService(db: Database, now: () => number, bus: Event
 
     async revokeSessions(username, which) {
       const { id } = await accountNamed(username);
+      if (which !== 'all' && !isId(which)) throw new AppError('ERR_NOT_FOUND', `No live session ${which}.`);
       const at = new Date(now());
       const live = await prisma.session.findMany({
         where: { accountId: id, revokedAt: null, ...(which === 'all' ? {} : { id: which }) },

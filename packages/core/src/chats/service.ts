@@ -2,6 +2,7 @@ import type { Database, PortalTransaction } from '@portal/db';
 import {
   AppError,
   DEFAULT_PAGE_SIZE,
+  isChatToken,
   type TChatDetail,
   type TChatList,
   type TChatState,
@@ -103,6 +104,8 @@ export function createChatService(db: Database, now: () => number, bus: EventBus
   }
 
   async function view(principal: Principal, token: string): Promise<ChatView> {
+    // The transports check the format already; a token that cannot exist never costs a query.
+    if (!isChatToken(token)) throw new AppError('ERR_CHAT_NOT_FOUND');
     const chat = await prisma.chat.findUnique({ where: { token }, select: CHAT_SELECT });
     const partner = chat?.participants.find((p) => p.personKey !== principal.personKey);
     if (!chat || !partner || !chat.participants.some((p) => p.personKey === principal.personKey)) {

@@ -1,6 +1,7 @@
 import type { Database, PortalTransaction } from '@portal/db';
 import {
   AppError,
+  isId,
   REPORT_EXCERPT_SIZE,
   type TAuditAction,
   type TAuditList,
@@ -26,6 +27,11 @@ export interface ModerationService {
   suspendAccount(moderator: Principal, accountId: string, reason: string): Promise<TModerationResult>;
   unsuspendAccount(moderator: Principal, accountId: string, reason: string | null): Promise<TModerationResult>;
   audit(moderator: Principal, limit?: number): Promise<TAuditList>;
+
+  // The operator's command line: the only way to suspend or reinstate a moderator.
+  /** Suspends the account named `username`, with the same effects as a moderator's suspension. */
+  suspendByOperator(username: string, reason: string | null): Promise<TModerationResult>;
+  unsuspendByOperator(username: string, reason: string | null): Promise<TModerationResult>;
 }
 
 export const assertModerator = (principal: Principal): void => {
@@ -42,6 +48,11 @@ interface ExcerptLine {
 
 const MAX_OPEN_REPORTS = 100;
 const ACCOUNT_SESSION = 'This session belongs to an account: suspend the account instead.';
+const ANOTHER_MODERATOR = 'Moderators cannot block or suspend another moderator: the operator can.';
+const ABOUT_YOURSELF = 'This report is about you: another moderator must handle it.';
+
+/** Who acted: a moderator, or the operator's command line (null). */
+type Actor = Principal | null;
 
 export function createModerationService(
   db: Database,
@@ -76,7 +87,7 @@ export function createModerationService(
 
   async function record(
     tx: PortalTransaction,
-    moderator: Principal,
+    actor: Actor,
     action: TAuditAction,
     targetKind: 'session' | 'account' | 'report',
     targetId: string,
@@ -85,8 +96,8 @@ export function createModerationService(
     await tx.auditEntry.create({
       data: {
         id: newId(),
-        actorKind: 'moderator',
-        actorId: moderator.accountId,
+        actorKind: actor ? 'moderator' : 'operator',
+        actorId: actor?.accountId ?? null,
         action,
         targetKind,
         targetId,
@@ -98,9 +109,9 @@ export function createModerationService(
 
   /** Blocks or suspends a person: flag, searches gone, chats ended, reports closed, sockets shut. */
   async function restrict(
-    moderator: Principal,
+    actor: Actor,
     target: { kind: 'session' | 'account'; id: string; person: string },
-    reason: string,
+    reason: string | null,
   ): Promise<TModerationResult> {
     const at = new Date(now());
     const withdrawn = await prisma.$transaction(async (tx) => {
@@ -125,10 +136,10 @@ export function createModerationService(
         data: {
           resolution: target.kind === 'session' ? 'blocked' : 'suspended',
           resolvedAt: at,
-          resolvedBy: moderator.accountId,
+          resolvedBy: actor?.accountId ?? null,
         },
       });
-      await record(tx, moderator, target.kind === 'session' ? 'block' : 'suspend', target.kind, target.id, reason);
+      await record(tx, actor, target.kind === 'session' ? 'block' : 'suspend', target.kind, target.id, reason);
       return out;
     });
     await announce(bus, withdrawn, {
@@ -139,19 +150,46 @@ export function createModerationService(
   }
 
   async function strangerSession(sessionId: string) {
+    if (!isId(sessionId)) throw new AppError('ERR_NOT_FOUND', 'No such session.');
     const session = await prisma.session.findUnique({
       where: { id: sessionId },
-      select: { id: true, accountId: true },
+      select: { id: true, accountId: true, account: { select: { role: true } } },
     });
     if (!session) throw new AppError('ERR_NOT_FOUND', 'No such session.');
+    if (session.account?.role === 'moderator') throw new AppError('ERR_FORBIDDEN', ANOTHER_MODERATOR);
     if (session.accountId) throw new AppError('ERR_BAD_REQUEST', ACCOUNT_SESSION);
     return session;
   }
 
+  const ACCOUNT_SELECT = { id: true, role: true } as const;
+
   async function account(accountId: string) {
-    const found = await prisma.account.findUnique({ where: { id: accountId }, select: { id: true } });
+    if (!isId(accountId)) throw new AppError('ERR_NOT_FOUND', 'No such account.');
+    const found = await prisma.account.findUnique({ where: { id: accountId }, select: ACCOUNT_SELECT });
     if (!found) throw new AppError('ERR_NOT_FOUND', 'No such account.');
     return found;
+  }
+
+  /** An account a moderator may suspend or reinstate: not their own, not another moderator's. */
+  async function accountFor(moderator: Principal, accountId: string) {
+    const found = await account(accountId);
+    if (found.id === moderator.accountId) throw new AppError('ERR_FORBIDDEN', 'You cannot act on your own account.');
+    if (found.role === 'moderator') throw new AppError('ERR_FORBIDDEN', ANOTHER_MODERATOR);
+    return found;
+  }
+
+  async function accountNamed(username: string) {
+    const found = await prisma.account.findUnique({ where: { username }, select: ACCOUNT_SELECT });
+    if (!found) throw new AppError('ERR_NOT_FOUND', `No account named ${username}.`);
+    return found;
+  }
+
+  async function lift(actor: Actor, accountId: string, reason: string | null): Promise<TModerationResult> {
+    await prisma.$transaction(async (tx) => {
+      await tx.account.update({ where: { id: accountId }, data: { suspendedAt: null, suspendReason: null } });
+      await record(tx, actor, 'unsuspend', 'account', accountId, reason);
+    });
+    return { target_kind: 'account', target_id: accountId, restricted: false, chats_ended: 0 };
   }
 
   return {
@@ -238,14 +276,16 @@ export function createModerationService(
 
     async dismissReport(moderator, reportId, reason) {
       assertModerator(moderator);
+      if (!isId(reportId)) throw new AppError('ERR_NOT_FOUND', 'No such report.');
       await prisma.$transaction(async (tx) => {
-        const { count } = await tx.report.updateMany({
+        const report = await tx.report.findUnique({ where: { id: reportId }, select: { reportedKey: true } });
+        if (!report) throw new AppError('ERR_NOT_FOUND', 'No such report.');
+        // The person key survives a registration (the account takes the stranger's id).
+        if (report.reportedKey === moderator.personKey) throw new AppError('ERR_FORBIDDEN', ABOUT_YOURSELF);
+        await tx.report.updateMany({
           where: { id: reportId, resolvedAt: null },
           data: { resolution: 'dismissed', resolvedAt: new Date(now()), resolvedBy: moderator.accountId },
         });
-        if (count === 0 && !(await tx.report.findUnique({ where: { id: reportId }, select: { id: true } }))) {
-          throw new AppError('ERR_NOT_FOUND', 'No such report.');
-        }
         await record(tx, moderator, 'dismiss_report', 'report', reportId, reason);
       });
       return { target_kind: 'report', target_id: reportId, restricted: false, chats_ended: 0 };
@@ -269,19 +309,23 @@ export function createModerationService(
 
     async suspendAccount(moderator, accountId, reason) {
       assertModerator(moderator);
-      const found = await account(accountId);
-      if (found.id === moderator.accountId) throw new AppError('ERR_FORBIDDEN', 'You cannot suspend yourself.');
+      const found = await accountFor(moderator, accountId);
       return restrict(moderator, { kind: 'account', id: found.id, person: found.id }, reason);
     },
 
     async unsuspendAccount(moderator, accountId, reason) {
       assertModerator(moderator);
-      const found = await account(accountId);
-      await prisma.$transaction(async (tx) => {
-        await tx.account.update({ where: { id: found.id }, data: { suspendedAt: null, suspendReason: null } });
-        await record(tx, moderator, 'unsuspend', 'account', found.id, reason);
-      });
-      return { target_kind: 'account', target_id: found.id, restricted: false, chats_ended: 0 };
+      const found = await accountFor(moderator, accountId);
+      return lift(moderator, found.id, reason);
+    },
+
+    async suspendByOperator(username, reason) {
+      const found = await accountNamed(username);
+      return restrict(null, { kind: 'account', id: found.id, person: found.id }, reason);
+    },
+
+    async unsuspendByOperator(username, reason) {
+      return lift(null, (await accountNamed(username)).id, reason);
     },
 
     async audit(moderator, limit = 100) {

@@ -1,18 +1,25 @@
 import type { Database } from '@portal/db';
 import type { THealth } from '@portal/contracts';
+import type { EventBus } from '../realtime/events.ts';
 
-/** `db: down` when a trivial query fails or takes longer than `timeoutMs`. */
-export async function checkHealth(db: Database, timeoutMs = 2000): Promise<THealth> {
+/**
+ * `db: down` when a trivial query fails or takes longer than `timeoutMs`; `bus:
+ * down` while the event bus is not listening (live events would not reach this
+ * instance's sockets). Either one makes the instance degraded (503).
+ */
+export async function checkHealth(db: Database, bus: EventBus, timeoutMs = 2000): Promise<THealth> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('health check timed out')), timeoutMs);
   });
+  let dbUp = true;
   try {
     await Promise.race([db.prisma.$queryRawUnsafe('SELECT 1'), timeout]);
-    return { status: 'ok', db: 'ok' };
   } catch {
-    return { status: 'degraded', db: 'down' };
+    dbUp = false;
   } finally {
     clearTimeout(timer);
   }
+  const busUp = bus.listening();
+  return { status: dbUp && busUp ? 'ok' : 'degraded', db: dbUp ? 'ok' : 'down', bus: busUp ? 'ok' : 'down' };
 }

@@ -22,11 +22,18 @@ export type PortalEvent =
    * Close the sockets of these sessions, or of every session of this person, with
    * this error: a block, a suspension, a logout or a revoked session.
    */
-  | { type: 'disconnect'; sessions?: string[]; person?: string; error: TErrorCode };
+  | { type: 'disconnect'; sessions?: string[]; person?: string; error: TErrorCode }
+  /**
+   * Delivered on this instance only, never published: the bus was cut off from the
+   * others for a while and is back, so events of that gap may be missing here.
+   */
+  | { type: 'resync' };
 
 export interface EventBus {
   /** Resolves once the event is on its way to every subscriber, on every instance. */
   publish(event: PortalEvent): Promise<void>;
   subscribe(listener: (event: PortalEvent) => void): () => void;
+  /** Receiving every instance's events (false while PostgreSQL's listening connection is being replaced). */
+  listening(): boolean;
   close(): Promise<void>;
 }

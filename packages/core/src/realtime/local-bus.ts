@@ -18,6 +18,7 @@ export function createLocalBus(): EventBus {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    listening: () => true,
     close: () => Promise.resolve(),
   };
 }

@@ -4,30 +4,48 @@ import type { EventBus, PortalEvent } from './events.ts';
 const CHANNEL = 'portal_events';
 /** NOTIFY payloads must stay under 8000 bytes; larger messages travel by id. */
 const MAX_PAYLOAD_BYTES = 7500;
+/** Reconnect attempts back off from the first delay to the last, doubling. */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 2000;
 
 type Wire = PortalEvent | { type: 'message_ref'; chat: string; id: number };
 
 export interface PostgresBusOptions {
-  url: string;
+  /** How the listening connection connects (the pool's settings: connect timeout, keepalive). */
+  connection: pg.ClientConfig;
   /** Publishes through the shared pool. */
   pool: pg.Pool;
   /** Reads a message that was too large for NOTIFY. */
   loadMessage(id: number): Promise<Extract<PortalEvent, { type: 'message' }>['message'] | null>;
   onError(error: unknown): void;
+  /** The listening connection was lost (`false`) or is listening again (`true`). */
+  onListening?(listening: boolean): void;
 }
 
 /**
  * Several instances on one database: every event goes through NOTIFY and comes
  * back to every instance (this one included) through LISTEN, so each instance
  * delivers exactly what the others do, in commit order.
+ *
+ * The listening connection is one dedicated client. When it breaks (the database
+ * restarted, the network dropped), it is replaced and LISTEN is issued again, with
+ * backoff, until the database answers; then subscribers get `resync`, because
+ * whatever was notified meanwhile never reached this instance.
  */
 export async function createPostgresBus(options: PostgresBusOptions): Promise<EventBus> {
   const listeners = new Set<(event: PortalEvent) => void>();
   let listener: pg.Client | undefined;
   let closed = false;
+  let retrying = false;
 
   const deliver = (event: PortalEvent) => {
-    for (const fn of listeners) fn(event);
+    for (const fn of listeners) {
+      try {
+        fn(event);
+      } catch (error) {
+        options.onError(error);
+      }
+    }
   };
 
   const receive = (payload: string | undefined) => {
@@ -41,7 +59,7 @@ export async function createPostgresBus(options: PostgresBusOptions): Promise<Ev
   };
 
   async function connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: options.url });
+    const client = new pg.Client(options.connection);
     client.on('notification', (note) => {
       try {
         receive(note.payload);
@@ -49,27 +67,56 @@ export async function createPostgresBus(options: PostgresBusOptions): Promise<Ev
         options.onError(error);
       }
     });
-    client.on('error', (error) => {
-      options.onError(error);
-      void reconnect(client);
-    });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    // pg reports a lost connection as 'error' (and then 'end'), or only as 'end'
+    // when the server closed it cleanly: either one means "listen again".
+    const lost = (error?: unknown) => {
+      if (error) options.onError(error);
+      lose(client);
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     listener = client;
   }
 
-  async function reconnect(broken: pg.Client): Promise<void> {
+  function lose(broken: pg.Client): void {
     if (closed || listener !== broken) return;
     listener = undefined;
-    await broken.end().catch(() => undefined);
-    for (let delayMs = 100; !closed; delayMs = Math.min(delayMs * 2, 5000)) {
-      try {
-        await connect();
-        return;
-      } catch (error) {
-        options.onError(error);
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+    options.onListening?.(false);
+    void broken.end().catch(() => undefined);
+    void listenAgain();
+  }
+
+  async function listenAgain(): Promise<void> {
+    if (retrying) return;
+    retrying = true;
+    try {
+      for (let delayMs = RETRY_FIRST_MS; !closed; delayMs = Math.min(delayMs * 2, RETRY_MAX_MS)) {
+        try {
+          await connect();
+          if (closed) return;
+          options.onListening?.(true);
+          deliver({ type: 'resync' });
+          return;
+        } catch (error) {
+          options.onError(error);
+          await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+        }
       }
+    } finally {
+      retrying = false;
     }
   }
 
@@ -91,9 +138,12 @@ export async function createPostgresBus(options: PostgresBusOptions): Promise<Ev
       listeners.add(fn);
       return () => listeners.delete(fn);
     },
+    listening: () => listener !== undefined,
     async close() {
       closed = true;
-      await listener?.end().catch(() => undefined);
+      const client = listener;
+      listener = undefined;
+      await client?.end().catch(() => undefined);
     },
   };
 }

@@ -3,7 +3,7 @@ import { publicProcedure } from '../../trpc.ts';
 
 export const register = publicProcedure
   .meta({
-    errors: ['ERR_USERNAME_TAKEN', 'ERR_STRANGER_BLOCKED', 'ERR_RATE_LIMITED'],
+    errors: ['ERR_USERNAME_TAKEN', 'ERR_STRANGER_BLOCKED', 'ERR_ACCOUNT_SUSPENDED', 'ERR_RATE_LIMITED'],
     openapi: {
       method: 'POST',
       path: '/v1/portal/auth/register',
@@ -15,7 +15,8 @@ export const register = publicProcedure
         'Answers 201 with the new registered session and sets a new `psession` cookie.',
         "Called with a stranger's cookie, that stranger becomes the account: their active chats and search stay",
         'theirs. Called while signed in to another account, that session is signed out first.',
-        'A blocked stranger cannot register (403). Limited per client IP.',
+        'A blocked stranger (403 `ERR_STRANGER_BLOCKED`) or a session of a suspended account (403',
+        '`ERR_ACCOUNT_SUSPENDED`) cannot register. Limited per client IP.',
       ].join(' '),
     },
   })

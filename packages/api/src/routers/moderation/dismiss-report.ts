@@ -10,7 +10,7 @@ export const dismissReport = moderatorProcedure
       tags: ['moderation'],
       summary: 'Dismiss a report',
       description:
-        'Moderators only. Closes the report without acting on anyone; `reason` (optional) goes to the audit trail.',
+        'Moderators only. Closes the report without acting on anyone; `reason` (optional) goes to the audit trail. A report about the moderator themselves is 403 `ERR_FORBIDDEN`: another moderator handles it.',
     },
   })
   .input(ZTargetWithNote.strict())

@@ -10,7 +10,7 @@ export const suspendAccount = moderatorProcedure
       tags: ['moderation'],
       summary: 'Suspend an account',
       description:
-        'Moderators only; `reason` 1–500 characters. Like a block, for every session of the account: searches end, active chats end for both sides, sockets close with `ERR_ACCOUNT_SUSPENDED`, and every later enqueue is 403 `ERR_ACCOUNT_SUSPENDED`. A moderator cannot suspend their own account (403). Recorded in the audit trail.',
+        'Moderators only; `reason` 1–500 characters. Like a block, for every session of the account: searches end, active chats end for both sides, sockets close with `ERR_ACCOUNT_SUSPENDED`, and every later enqueue is 403 `ERR_ACCOUNT_SUSPENDED`. A moderator cannot suspend their own account or the account of another moderator (403 `ERR_FORBIDDEN`: only the operator command `pnpm portal suspend` can). Recorded in the audit trail.',
     },
   })
   .input(ZTargetWithReason.strict())

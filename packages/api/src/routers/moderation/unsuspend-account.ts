@@ -9,7 +9,8 @@ export const unsuspendAccount = moderatorProcedure
       path: '/v1/portal/moderation/accounts/{id}/unsuspend',
       tags: ['moderation'],
       summary: 'Lift a suspension',
-      description: 'Moderators only; `reason` optional. The account may search again. Recorded in the audit trail.',
+      description:
+        "Moderators only; `reason` optional. The account may search again. A moderator's account is 403 `ERR_FORBIDDEN` (only the operator's `pnpm portal unsuspend` can). Recorded in the audit trail.",
     },
   })
   .input(ZTargetWithNote.strict())

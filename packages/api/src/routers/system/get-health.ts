@@ -9,15 +9,18 @@ export const getHealth = publicProcedure
       path: '/v1/portal/health',
       protect: false,
       tags: ['operations'],
-      summary: 'Liveness and database reachability',
-      description:
-        '200 `{status:"ok", db:"ok"}`; 503 `{status:"degraded", db:"down"}` when the database does not answer within 2 s.',
+      summary: 'Liveness, database reachability and the event bus',
+      description: [
+        '200 `{status:"ok", db:"ok", bus:"ok"}`. 503 with `status:"degraded"` when the database does not answer',
+        'within 2 s (`db:"down"`), or while the event bus is reconnecting to PostgreSQL (`bus:"down"`: live events',
+        'would not reach this instance). Both recover by themselves.',
+      ].join(' '),
     },
   })
   .input(ZNoInput)
   .output(ZHealth)
   .query(async ({ ctx }) => {
     const health = await ctx.core.health();
-    if (health.db !== 'ok') ctx.setStatus(503);
+    if (health.status !== 'ok') ctx.setStatus(503);
     return health;
   });

@@ -1,9 +1,5 @@
 import { z } from 'zod';
-
-/** Block ids are UUIDs (`newId` in core): anything else cannot name a block. */
-export const ZBlockId = z
-  .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'Not a block id.');
+import { ZId } from './ids.ts';
 
 export const ZBlockResult = z.object({ blocked: z.literal(true) });
 export type TBlockResult = z.infer<typeof ZBlockResult>;
@@ -20,4 +16,4 @@ export type TBlock = z.infer<typeof ZBlock>;
 export const ZBlockList = z.object({ blocks: z.array(ZBlock) });
 export type TBlockList = z.infer<typeof ZBlockList>;
 
-export const ZBlockIdInput = z.object({ id: ZBlockId });
+export const ZBlockIdInput = z.object({ id: ZId });

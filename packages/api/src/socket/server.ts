@@ -17,7 +17,7 @@ import {
 import { refusalOf, standingOf, toMessage, type PortalEvent, type Principal } from '@portal/core';
 import { toErrorBody, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../errors.ts';
 import { logEvent } from '../events.ts';
-import { RateLimitedError } from '../rate-limit.ts';
+import { ipKey, RateLimitedError } from '../rate-limit.ts';
 import { readSessionCookie } from '../http/cookies.ts';
 import type { HttpOptions } from '../http/options.ts';
 import { COMMON_HEADERS, HSTS } from '../http/headers.ts';
@@ -303,7 +303,9 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     const mine = bySession.get(principal.sessionId) ?? new Set<Connection>();
     mine.add(conn);
     bySession.set(principal.sessionId, mine);
-    perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
+    // Counted like every per-IP limit: an IPv6 client by its /64.
+    const slot = ipKey(ip);
+    perIp.set(slot, (perIp.get(slot) ?? 0) + 1);
     core.metrics.socketsOpen.inc();
     ws.on('pong', () => (conn.alive = true));
     ws.on('message', (data, isBinary) => onMessage(conn, data, isBinary));
@@ -316,9 +318,9 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
       });
       mine.delete(conn);
       if (mine.size === 0) bySession.delete(principal.sessionId);
-      const left = (perIp.get(ip) ?? 1) - 1;
-      if (left === 0) perIp.delete(ip);
-      else perIp.set(ip, left);
+      const left = (perIp.get(slot) ?? 1) - 1;
+      if (left === 0) perIp.delete(slot);
+      else perIp.set(slot, left);
     });
     return conn;
   }
@@ -366,7 +368,7 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
       const over =
         (bySession.get(principal.sessionId)?.size ?? 0) >= options.maxPerSession
           ? 'session'
-          : (perIp.get(ip) ?? 0) >= options.maxPerIp
+          : (perIp.get(ipKey(ip)) ?? 0) >= options.maxPerIp
             ? 'ip'
             : null;
       if (over) return refuse(ws, { cap: over, ip, session: principal.sessionId });
@@ -384,7 +386,7 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
       const body = toErrorBody(error);
       // The database being down is a 503 the client retries, not a broken server.
       if (body.error !== 'ERR_UNAVAILABLE') logger.error('socket upgrade failed', { err: String(error) });
-      if (socket.writable) reject(socket, body);
+      if (socket.writable) reject(req, socket, body);
       else socket.destroy();
     });
   };

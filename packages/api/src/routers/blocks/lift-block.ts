@@ -12,8 +12,8 @@ export const liftBlock = authedProcedure
       summary: 'Lift a block',
       description: [
         'Lifts one of your own blocks (204): the two people can be paired again once the repeat cooldown has',
-        "passed. Anyone else's block, or an id that is no block, is 404 `ERR_NOT_FOUND`; an id that is not a",
-        'UUID is 400. While a report you filed on that person is open, the block stays: 409 `ERR_REPORT_OPEN`.',
+        "passed. Anyone else's block, or an id that names no block (malformed ones included), is 404",
+        '`ERR_NOT_FOUND`. While a report you filed on that person is open, the block stays: 409 `ERR_REPORT_OPEN`.',
       ].join(' '),
     },
   })

@@ -1,7 +1,7 @@
 'use client';
 
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import { describeError } from '../../lib/errors.ts';
+import { useId, useRef, type ReactNode } from 'react';
+import { useModalDialog } from './use-modal-dialog.ts';
 
 interface Props {
   title: string;
@@ -16,37 +16,12 @@ interface Props {
 
 /**
  * "Are you sure?" for an action that cannot be taken back in one click (a block).
- * A native <dialog> opened with showModal(), like ReasonDialog: focus stays inside,
- * Escape closes it and focus returns to the button that opened it. Cancel has the
- * focus first, so Enter alone never confirms.
+ * Cancel has the focus first, so Enter alone never confirms.
  */
 export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onClose }: Props) {
   const id = useId();
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog || dialog.open) return;
-    dialog.showModal();
-    cancelRef.current?.focus();
-  }, []);
-
-  async function confirm() {
-    if (busy) return;
-    setBusy(true);
-    setFailure(null);
-    try {
-      await onConfirm();
-      dialogRef.current?.close();
-    } catch (error) {
-      setFailure(describeError(error));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { dialogRef, busy, failure, confirm, close } = useModalDialog(cancelRef);
 
   return (
     <dialog
@@ -66,10 +41,10 @@ export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onClos
         </div>
       )}
       <div className="dialog-actions">
-        <button ref={cancelRef} type="button" className="button" onClick={() => dialogRef.current?.close()}>
+        <button ref={cancelRef} type="button" className="button" onClick={close}>
           Cancel
         </button>
-        <button type="button" className="button button-danger" disabled={busy} onClick={() => void confirm()}>
+        <button type="button" className="button button-danger" disabled={busy} onClick={() => void confirm(onConfirm)}>
           {confirmLabel}
         </button>
       </div>

@@ -1,8 +1,9 @@
 'use client';
 
 import { MAX_REASON_LENGTH, ZReason } from '@portal/contracts';
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { describeError } from '../../lib/errors.ts';
+import { useModalDialog } from './use-modal-dialog.ts';
 
 interface Props {
   title: string;
@@ -34,21 +35,10 @@ export function ReasonDialog({
   describe = describeError,
 }: Props) {
   const id = useId();
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
+  const { dialogRef, busy, failure, confirm, close } = useModalDialog(inputRef, describe);
   const [text, setText] = useState('');
   const [tried, setTried] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog || dialog.open) return;
-    // No close() on cleanup: unmounting removes the dialog from the top layer anyway, and a
-    // close() there would fire `close` and unmount it again under Strict Mode's double effects.
-    dialog.showModal();
-    inputRef.current?.focus();
-  }, []);
 
   const empty = text.trim() === '';
   const check = ZReason.safeParse(text);
@@ -64,16 +54,7 @@ export function ReasonDialog({
       inputRef.current?.focus();
       return;
     }
-    setBusy(true);
-    setFailure(null);
-    try {
-      await onConfirm(check.success && !empty ? check.data : undefined);
-      dialogRef.current?.close();
-    } catch (error) {
-      setFailure(describe(error));
-    } finally {
-      setBusy(false);
-    }
+    await confirm(() => onConfirm(check.success && !empty ? check.data : undefined));
   }
 
   return (
@@ -118,7 +99,7 @@ export function ReasonDialog({
           </div>
         )}
         <div className="dialog-actions">
-          <button type="button" className="button" onClick={() => dialogRef.current?.close()}>
+          <button type="button" className="button" onClick={close}>
             Cancel
           </button>
           <button type="submit" className="button button-primary" disabled={busy}>

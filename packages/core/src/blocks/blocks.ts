@@ -1,6 +1,6 @@
 import type { Database, PortalTransaction } from '@portal/db';
 import { AppError, type TBlockList, type TBlockResult } from '@portal/contracts';
-import { endChatIn, type ChatService } from '../chats/service.ts';
+import { endChatIn, type ChatService, type ChatView } from '../chats/service.ts';
 import type { Principal } from '../principal.ts';
 import type { EventBus } from '../realtime/events.ts';
 import { lockPerson } from '../sessions/withdraw.ts';
@@ -20,20 +20,12 @@ export interface BlockService {
   lift(principal: Principal, blockId: string): Promise<void>;
 }
 
-export interface BlockRecord {
-  blocker: string;
-  blocked: string;
-  chatId: string;
-  matchedInterest: string;
-  at: Date;
-}
-
 /**
  * Both people's person locks, in one fixed order (so two blocks between the same
  * two people cannot deadlock). portal_enqueue claims a partner under the same two
  * locks, so a block racing an enqueue commits wholly before or after the claim.
  */
-export async function lockPair(db: Database, tx: PortalTransaction, a: string, b: string): Promise<void> {
+async function lockPair(db: Database, tx: PortalTransaction, a: string, b: string): Promise<void> {
   for (const person of [a, b].sort()) await lockPerson(db, tx, person);
 }
 
@@ -41,7 +33,7 @@ export async function lockPair(db: Database, tx: PortalTransaction, a: string, b
  * Ends every chat the two still share (the one blocked from, and one an enqueue
  * made just before the block took the locks); returns the tokens it ended.
  */
-export async function endSharedChats(tx: PortalTransaction, me: string, partner: string, at: Date): Promise<string[]> {
+async function endSharedChats(tx: PortalTransaction, me: string, partner: string, at: Date): Promise<string[]> {
   const shared = await tx.chatParticipant.findMany({
     where: {
       personKey: me,
@@ -55,20 +47,27 @@ export async function endSharedChats(tx: PortalTransaction, me: string, partner:
   return ended;
 }
 
-/** Records a block inside the caller's transaction; a block that exists stays as it is. */
-export async function recordBlock(tx: PortalTransaction, record: BlockRecord): Promise<void> {
+/**
+ * The caller blocks the partner of this chat, inside the caller's transaction (a
+ * block, or a report, which blocks too): both person locks, the block (an existing
+ * one stays as it is), and the end of every chat the two still share, committed
+ * together so an enqueue never sees neither. Returns the tokens of the chats it ended.
+ */
+export async function blockInTx(db: Database, tx: PortalTransaction, chat: ChatView, at: Date): Promise<string[]> {
+  await lockPair(db, tx, chat.me, chat.partner);
   await tx.block.upsert({
-    where: { blockerKey_blockedKey: { blockerKey: record.blocker, blockedKey: record.blocked } },
+    where: { blockerKey_blockedKey: { blockerKey: chat.me, blockedKey: chat.partner } },
     create: {
       id: newId(),
-      blockerKey: record.blocker,
-      blockedKey: record.blocked,
-      chatId: record.chatId,
-      matchedInterest: record.matchedInterest,
-      createdAt: record.at,
+      blockerKey: chat.me,
+      blockedKey: chat.partner,
+      chatId: chat.id,
+      matchedInterest: chat.summary.matched_interest,
+      createdAt: at,
     },
     update: {},
   });
+  return endSharedChats(tx, chat.me, chat.partner, at);
 }
 
 export function createBlockService(db: Database, now: () => number, bus: EventBus, chats: ChatService): BlockService {
@@ -78,18 +77,7 @@ export function createBlockService(db: Database, now: () => number, bus: EventBu
     async block(principal, token) {
       const chat = await chats.view(principal, token);
       const at = new Date(now());
-      // The block and the chats' end commit together: an enqueue never sees neither.
-      const endedTokens = await prisma.$transaction(async (tx) => {
-        await lockPair(db, tx, chat.me, chat.partner);
-        await recordBlock(tx, {
-          blocker: chat.me,
-          blocked: chat.partner,
-          chatId: chat.id,
-          matchedInterest: chat.summary.matched_interest,
-          at,
-        });
-        return endSharedChats(tx, chat.me, chat.partner, at);
-      });
+      const endedTokens = await prisma.$transaction((tx) => blockInTx(db, tx, chat, at));
       // The partner sees an ordinary end: a block is not announced to the blocked person.
       for (const ended of endedTokens) await bus.publish({ type: 'ended', chat: ended, by: chat.me, reason: 'ended' });
       return { blocked: true };

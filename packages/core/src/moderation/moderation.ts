@@ -10,7 +10,7 @@ import {
   type TReportList,
   type TReportReceipt,
 } from '@portal/contracts';
-import { endSharedChats, lockPair, recordBlock } from '../blocks/blocks.ts';
+import { blockInTx } from '../blocks/blocks.ts';
 import type { ChatService } from '../chats/service.ts';
 import type { Principal } from '../principal.ts';
 import type { EventBus } from '../realtime/events.ts';
@@ -213,15 +213,8 @@ export function createModerationService(
       });
       const id = newId();
       const outcome = await prisma.$transaction(async (tx) => {
-        // A report blocks the reported person too (SPEC §9), under the same locks as a block.
-        await lockPair(db, tx, chat.me, chat.partner);
-        await recordBlock(tx, {
-          blocker: chat.me,
-          blocked: chat.partner,
-          chatId: chat.id,
-          matchedInterest: chat.summary.matched_interest,
-          at,
-        });
+        // A report blocks the reported person too (SPEC §9), and ends what they share, as a block does.
+        const ended = await blockInTx(db, tx, chat, at);
         // Once per chat and reporter: a second click (or a retry) returns the first report.
         const inserted = await tx.$executeRaw`
           INSERT INTO reports (id, chat_id, reporter_key, reporter_session_id, reported_key,
@@ -230,7 +223,6 @@ export function createModerationService(
                   ${chat.partnerSessionId}, ${reported?.accountId ?? null}, ${reason},
                   ${JSON.stringify(excerpt)}, ${at})
           ON CONFLICT (chat_id, reporter_key) DO NOTHING`;
-        const ended = await endSharedChats(tx, chat.me, chat.partner, at);
         const stored = await tx.report.findUniqueOrThrow({
           where: { chatId_reporterKey: { chatId: chat.id, reporterKey: chat.me } },
           select: { id: true, createdAt: true },

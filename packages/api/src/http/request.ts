@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { AppError } from '@portal/contracts';
 import type { HttpOptions } from './options.ts';
 import { peerOf } from './proxy.ts';
@@ -6,6 +7,8 @@ import { peerOf } from './proxy.ts';
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function isHttps(req: IncomingMessage, options: Pick<HttpOptions, 'trustProxy'>): boolean {
+  // Every response asks (HSTS): without trusted proxies only the socket can tell, no header parsing.
+  if (options.trustProxy.kind === 'off') return (req.socket as TLSSocket).encrypted === true;
   return peerOf(req, options.trustProxy).https;
 }
 

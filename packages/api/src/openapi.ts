@@ -172,7 +172,10 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
       ...ok,
       description: 'A new stranger session; the cookie is set.',
       headers: {
-        'Set-Cookie': { schema: { type: 'string' }, description: 'psession=...; Path=/; HttpOnly; SameSite=Lax' },
+        'Set-Cookie': {
+          schema: { type: 'string' },
+          description: 'psession=...; Path=/; HttpOnly; SameSite=Lax; Max-Age=<seconds left of the session>',
+        },
       },
     };
     if (ok) ok.description = 'The session the cookie already names.';
@@ -205,10 +208,24 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
       ...logout.responses,
     };
   }
-  const lift = paths['/v1/portal/blocks/{id}']?.delete;
-  if (lift) {
-    delete lift.responses['200'];
-    lift.responses = { '204': { description: 'The block is lifted.' }, ...lift.responses };
+  const noContent: [string, 'post' | 'delete', Json][] = [
+    ['/v1/portal/blocks/{id}', 'delete', { description: 'The block is lifted.' }],
+    [
+      '/v1/portal/auth/sessions/{id}/revoke',
+      'post',
+      {
+        description: 'The session is signed out. When it was this one, the cookie is cleared.',
+        headers: { 'Set-Cookie': { schema: { type: 'string' }, description: 'psession=; Max-Age=0; ... (own session only)' } },
+      },
+    ],
+    ['/v1/portal/auth/sessions/revoke-others', 'post', { description: 'Every other session is signed out.' }],
+    ['/v1/portal/auth/password', 'post', { description: 'The password is changed; every other session is signed out.' }],
+  ];
+  for (const [path, method, response] of noContent) {
+    const operation = paths[path]?.[method];
+    if (!operation) continue;
+    delete operation.responses['200'];
+    operation.responses = { '204': response, ...operation.responses };
   }
   const health = paths['/v1/portal/health']?.get;
   if (health?.responses['200']) {

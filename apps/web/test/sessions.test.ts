@@ -8,8 +8,7 @@ const PASSWORD = 'a long enough password';
 const NEW_PASSWORD = 'another long password';
 const DAY_S = 86_400;
 const DAY = DAY_S * 1000;
-const FIREFOX =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
+const FIREFOX = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
 const SAFARI_IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 
@@ -213,7 +212,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       expectError(await post(`/v1/portal/auth/sessions/${lostId}/revoke`, mine), 404, 'ERR_NOT_FOUND');
     });
 
-    it("answers 404 for a session that is not yours, and for a malformed id, changing nothing", async () => {
+    it('answers 404 for a session that is not yours, and for a malformed id, changing nothing', async () => {
       const { cookies } = await account([FIREFOX]);
       const mine = cookies[0]!;
       const stranger = await newStranger(base);

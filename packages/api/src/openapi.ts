@@ -215,11 +215,17 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
       'post',
       {
         description: 'The session is signed out. When it was this one, the cookie is cleared.',
-        headers: { 'Set-Cookie': { schema: { type: 'string' }, description: 'psession=; Max-Age=0; ... (own session only)' } },
+        headers: {
+          'Set-Cookie': { schema: { type: 'string' }, description: 'psession=; Max-Age=0; ... (own session only)' },
+        },
       },
     ],
     ['/v1/portal/auth/sessions/revoke-others', 'post', { description: 'Every other session is signed out.' }],
-    ['/v1/portal/auth/password', 'post', { description: 'The password is changed; every other session is signed out.' }],
+    [
+      '/v1/portal/auth/password',
+      'post',
+      { description: 'The password is changed; every other session is signed out.' },
+    ],
   ];
   for (const [path, method, response] of noContent) {
     const operation = paths[path]?.[method];

@@ -286,7 +286,10 @@ for (const provider of PROVIDERS) {
       const before = await w.test.db.prisma.account.findUniqueOrThrow({ where: { username } });
       // Wrong current password: refused, nothing changes.
       events.length = 0;
-      await expectCode(w.core.passwords.change(me, 'not the password', 'a brand new password'), 'ERR_INVALID_CREDENTIALS');
+      await expectCode(
+        w.core.passwords.change(me, 'not the password', 'a brand new password'),
+        'ERR_INVALID_CREDENTIALS',
+      );
       const unchanged = await w.test.db.prisma.account.findUniqueOrThrow({ where: { username } });
       expect(unchanged.passwordHash).toBe(before.passwordHash);
       for (const t of tokens) await auth(t);

@@ -31,7 +31,7 @@ export function createRestHandler(options: HttpOptions): (req: IncomingMessage, 
         limiters: options.limiters,
         token: readSessionCookie(req),
         userAgent: req.headers['user-agent'] ?? null,
-      setSessionToken: (cookie) => res.setHeader('set-cookie', sessionCookie(cookie, isHttps(req, options))),
+        setSessionToken: (cookie) => res.setHeader('set-cookie', sessionCookie(cookie, isHttps(req, options))),
         setStatus: (code) => statuses.set(ctx, code),
         logger: options.logger,
       };

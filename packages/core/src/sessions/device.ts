@@ -45,7 +45,10 @@ export function deviceLabel(userAgent: string | null): string {
 /** What is kept of a User-Agent: printable, at most 512 characters (some run long; none needs more). */
 export function cleanUserAgent(value: string | null | undefined): string | null {
   if (!value) return null;
-  // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 512);
+  const clean = value
+    // eslint-disable-next-line no-control-regex -- control characters are what is removed
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, 512);
   return clean === '' ? null : clean;
 }

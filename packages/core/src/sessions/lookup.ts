@@ -62,7 +62,8 @@ export function createPrincipalLookup(
   const write = (id: string, at: number) => {
     pgRows(db.pool, touchText, [pgTime(at), id, pgTime(at - LAST_SEEN_RESOLUTION_MS)]).catch(onError);
   };
-  return async (tokenHash) => toPrincipal((await pgRows<PrincipalRow>(db.pool, text, [tokenHash]))[0], options, now(), write);
+  return async (tokenHash) =>
+    toPrincipal((await pgRows<PrincipalRow>(db.pool, text, [tokenHash]))[0], options, now(), write);
 }
 
 interface StandingRow {

@@ -33,11 +33,7 @@ export interface Revocation {
  * sees the revocation), revoked and their searches ended. Returns the sessions it
  * actually revoked (live ones) and what to announce.
  */
-export async function revokeInside(
-  db: Database,
-  tx: PortalTransaction,
-  r: Revocation,
-): Promise<WithdrawnChats> {
+export async function revokeInside(db: Database, tx: PortalTransaction, r: Revocation): Promise<WithdrawnChats> {
   await lockPerson(db, tx, r.person);
   await tx.session.updateMany({ where: { id: { in: r.sessions }, revokedAt: null }, data: { revokedAt: r.at } });
   return withdraw(db, tx, {

@@ -10,7 +10,7 @@ export const listSessions = authedProcedure
       tags: ['auth'],
       summary: 'Where I am signed in',
       description: [
-        "A registered person gets every live session of the account (not revoked, not expired); a stranger only",
+        'A registered person gets every live session of the account (not revoked, not expired); a stranger only',
         'their own. `id` is the id `GET /session` shows; `current` marks the session of this request, listed first,',
         'then the most recently seen. `last_seen_at` is precise to about an hour (it is stored at most once an',
         'hour). `user_agent` is the one the session was created, signed in or registered with (null if none was',

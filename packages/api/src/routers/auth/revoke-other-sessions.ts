@@ -10,7 +10,7 @@ export const revokeOtherSessions = authedProcedure
       tags: ['auth'],
       summary: 'Sign out everywhere else',
       description: [
-        "Signs out every other session of the account (204), on every instance: their searches end and their",
+        'Signs out every other session of the account (204), on every instance: their searches end and their',
         'sockets close with 4401. This session stays. For a stranger, who has only this session, it changes nothing.',
       ].join(' '),
     },

@@ -24,6 +24,10 @@ export const ZEnv = z.object({
   /** Two people who shared a chat are not paired again for this long after it ended; 0 turns it off. */
   MATCH_REPEAT_COOLDOWN_MINUTES: z.coerce.number().min(0).default(30),
   REAPER_INTERVAL_SECONDS: positiveInt(5),
+  /** A session with no request for this many days is over (401); last_seen_at is kept to the hour. */
+  SESSION_IDLE_DAYS: z.coerce.number().positive().default(30),
+  /** A session is over this many days after it was created, however busy. */
+  SESSION_MAX_DAYS: z.coerce.number().positive().default(180),
   PG_POOL_SIZE: positiveInt(10),
   /** The longest one database statement may run (PostgreSQL statement_timeout; SQLite's busy timeout), ms. */
   DB_STATEMENT_TIMEOUT_MS: positiveInt(5000),

@@ -80,7 +80,10 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
       queueTtlMs: env.MATCH_QUEUE_TTL_SECONDS * 1000,
       chatTtlMs: env.CHAT_TTL_HOURS * 3_600_000,
       repeatCooldownMs: env.MATCH_REPEAT_COOLDOWN_MINUTES * 60_000,
+      sessionIdleMs: env.SESSION_IDLE_DAYS * 86_400_000,
+      sessionMaxMs: env.SESSION_MAX_DAYS * 86_400_000,
     },
+    onBackgroundError: (error) => logger.warn('last_seen_at write failed', { err: String(error) }),
   });
   const http = {
     core,

@@ -9,8 +9,13 @@ export interface Context {
   limiters: Limiters;
   /** The psession cookie's value, if any. */
   token: string | null;
-  /** Sets the psession cookie on the response (the REST and tRPC adapters write the header); null clears it. */
-  setSessionToken(token: string | null): void;
+  /** The request's User-Agent, kept with a session it creates (the sessions list shows it). */
+  userAgent?: string | null;
+  /**
+   * Sets the psession cookie on the response (the REST and tRPC adapters write the
+   * header) with this Max-Age, what is left of the session; null clears it.
+   */
+  setSessionToken(cookie: { token: string; maxAgeSeconds: number } | null): void;
   /** A success status other than 200 for REST (e.g. 201 Created); tRPC ignores it. */
   setStatus(status: number): void;
   /** Where security events go (failed logins, refusals, moderator actions); the transports set it. */

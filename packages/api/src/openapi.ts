@@ -8,7 +8,10 @@ type Operation = Json & { responses: Record<string, Json>; security?: unknown; r
 
 const DESCRIPTION = `Portal pairs people into one-to-one text chats by shared interests.
 
-Authentication is the \`psession\` cookie: \`POST /v1/portal/session\` sets it. Every error body is exactly
+Authentication is the \`psession\` cookie: \`POST /v1/portal/session\` sets it. A session expires after
+SESSION_IDLE_DAYS (30) without a request, to about the hour, and SESSION_MAX_DAYS (180) after its creation; an expired
+one is 401 \`ERR_UNAUTHENTICATED\` like an unknown one. The cookie's Max-Age is what is left of the session; it is sent
+again, renewed, on the first request of each hour (when \`last_seen_at\` is written). Every error body is exactly
 \`{ "error": "ERR_...", "message": "..." }\`. Before a request reaches an operation, the transport checks it:
 a state-changing request with a foreign \`Origin\` is 403 \`ERR_BAD_ORIGIN\`, a body that is not
 \`application/json\` is 415, a body over 16 KiB is 413, an unknown path is 404 \`ERR_NOT_FOUND\`. From there, on
@@ -43,7 +46,8 @@ with \`Retry-After\`. When this instance's event bus loses its database connecti
 socket with code 1012: events of that gap may be missing, so reconnect and re-join with \`after\`.
 
 The server closes a socket itself after an \`error\` event in two cases: close code 4401 when the session was signed
-out, replaced (login, register) or revoked (connect again: the cookie now names another session, or none), and 4403
+out, replaced (login, register), revoked (a logout elsewhere, a password change) or expired (at the next ping check)
+(connect again: the cookie now names another session, or none), and 4403
 when the person is blocked or suspended (a new socket of theirs opens only to get that error and close with 4403).
 Connections are capped per session (SOCKET_MAX_PER_SESSION, 8) and per client IP (SOCKET_MAX_PER_IP, 200): one more
 socket gets \`ERR_RATE_LIMITED\` and close code 4429. A client that stops reading is closed with 1008 once its unsent
@@ -168,7 +172,10 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
       ...ok,
       description: 'A new stranger session; the cookie is set.',
       headers: {
-        'Set-Cookie': { schema: { type: 'string' }, description: 'psession=...; Path=/; HttpOnly; SameSite=Lax' },
+        'Set-Cookie': {
+          schema: { type: 'string' },
+          description: 'psession=...; Path=/; HttpOnly; SameSite=Lax; Max-Age=<seconds left of the session>',
+        },
       },
     };
     if (ok) ok.description = 'The session the cookie already names.';
@@ -201,10 +208,30 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
       ...logout.responses,
     };
   }
-  const lift = paths['/v1/portal/blocks/{id}']?.delete;
-  if (lift) {
-    delete lift.responses['200'];
-    lift.responses = { '204': { description: 'The block is lifted.' }, ...lift.responses };
+  const noContent: [string, 'post' | 'delete', Json][] = [
+    ['/v1/portal/blocks/{id}', 'delete', { description: 'The block is lifted.' }],
+    [
+      '/v1/portal/auth/sessions/{id}/revoke',
+      'post',
+      {
+        description: 'The session is signed out. When it was this one, the cookie is cleared.',
+        headers: {
+          'Set-Cookie': { schema: { type: 'string' }, description: 'psession=; Max-Age=0; ... (own session only)' },
+        },
+      },
+    ],
+    ['/v1/portal/auth/sessions/revoke-others', 'post', { description: 'Every other session is signed out.' }],
+    [
+      '/v1/portal/auth/password',
+      'post',
+      { description: 'The password is changed; every other session is signed out.' },
+    ],
+  ];
+  for (const [path, method, response] of noContent) {
+    const operation = paths[path]?.[method];
+    if (!operation) continue;
+    delete operation.responses['200'];
+    operation.responses = { '204': response, ...operation.responses };
   }
   const health = paths['/v1/portal/health']?.get;
   if (health?.responses['200']) {

@@ -1,10 +1,11 @@
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
-import type { TErrorCode } from '@portal/contracts';
+import { AppError, type TErrorCode } from '@portal/contracts';
 import { assertMayMatch, assertModerator } from '@portal/core';
 import type { Context } from './context.ts';
 import { appErrorOf, toErrorBody, toTRPCError } from './errors.ts';
 import { logFailure, logEvent, type SecurityEvent } from './events.ts';
+import { setSessionCookie } from './session-cookie.ts';
 
 /** OpenAPI metadata plus the domain errors a procedure can answer with (documented in /v1/openapi.json). */
 export type PortalMeta = OpenApiMeta<{
@@ -49,13 +50,15 @@ const mapAppErrors = t.middleware(async ({ ctx, meta, path, next, getRawInput })
 });
 
 /**
- * One middleware (each layer costs on the hot path): 401 without a session, before
- * any other check, input parsing included; then, for procedures whose meta says
+ * One middleware (each layer costs on the hot path): 401 without a session (or an
+ * expired one), before any other check, input parsing included; then, for procedures whose meta says
  * `restricted: true` (the enqueue), 403 for a blocked stranger or a suspended
  * account; then the per-session request ceiling (429).
  */
 const requireSession = t.middleware(async ({ ctx, meta, next }) => {
   const principal = await ctx.core.sessions.authenticate(ctx.token);
+  // About once an hour per session: last_seen_at moved, so the cookie's Max-Age follows it.
+  if (principal.renewed && ctx.token) setSessionCookie(ctx, ctx.token, principal);
   if (meta?.restricted) assertMayMatch(principal);
   await ctx.limiters.requests.take(principal.sessionId);
   return next({ ctx: { principal } });
@@ -66,6 +69,12 @@ export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(mapAppErrors);
 
 export const authedProcedure = publicProcedure.use(requireSession);
+
+/** 403 ERR_FORBIDDEN for a stranger (after 401, before the input is read): account settings such as the password. */
+export const registeredProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (!ctx.principal.accountId) throw new AppError('ERR_FORBIDDEN', 'Only a registered account can do this.');
+  return next();
+});
 
 /** 403 ERR_FORBIDDEN without the moderator role; every action a moderator takes is logged as an event. */
 export const moderatorProcedure = authedProcedure.use(async ({ ctx, type, path, next, getRawInput }) => {

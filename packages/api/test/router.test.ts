@@ -11,7 +11,7 @@ function callerFor(core: Core, token: string | null = null) {
     clientIp: '127.0.0.1',
     limiters: UNLIMITED,
     token,
-    setSessionToken: (t) => (seen.token = t),
+    setSessionToken: (cookie) => (seen.token = cookie?.token ?? null),
     setStatus: (s) => (seen.status = s),
   });
   return { caller, seen };

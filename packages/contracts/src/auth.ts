@@ -15,3 +15,10 @@ export const ZLoginInput = z.object({
   username: z.string().min(1).max(64).refine(noNul, NUL_MESSAGE),
   password: z.string().min(1).max(200),
 });
+
+/** The current password is checked against the stored hash, as a login is; the new one follows the register rule. */
+export const ZPasswordChange = z.object({
+  current_password: z.string().min(1).max(200),
+  new_password: ZPassword,
+});
+export type TPasswordChange = z.infer<typeof ZPasswordChange>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZId } from './ids.ts';
 
 export const SESSION_COOKIE = 'psession';
 
@@ -21,3 +22,23 @@ export const ZSession = z.object({
 });
 
 export type TSession = z.infer<typeof ZSession>;
+
+/** One of the person's signed-in sessions (SPEC §10), as `GET /auth/sessions` lists it. */
+export const ZSessionSummary = z.object({
+  id: z.string(),
+  /** The session this request came with ("this device"). */
+  current: z.boolean(),
+  created_at: z.string(),
+  /** The last request, to the hour (it is stored at most once an hour). */
+  last_seen_at: z.string(),
+  /** The User-Agent that created the session, signed in or registered with it; null when none was sent. */
+  user_agent: z.string().nullable(),
+  /** A readable name derived from `user_agent`, such as "Chrome on Linux" or "Safari on iPhone". */
+  device: z.string(),
+});
+export type TSessionSummary = z.infer<typeof ZSessionSummary>;
+
+export const ZSessionList = z.object({ sessions: z.array(ZSessionSummary) });
+export type TSessionList = z.infer<typeof ZSessionList>;
+
+export const ZSessionIdInput = z.object({ id: ZId });

@@ -1,6 +1,7 @@
 import type { Database } from '@portal/db';
 import { DEFAULT_CORE_CONFIG, type CoreConfig } from './config.ts';
 import { createAccountService, type AccountService } from './accounts/accounts.ts';
+import { createPasswordService, type PasswordService } from './accounts/change-password.ts';
 import { createBlockService, type BlockService } from './blocks/blocks.ts';
 import { createChatService, type ChatService } from './chats/service.ts';
 import { createMatchingService, type MatchingService } from './matching/service.ts';
@@ -24,6 +25,8 @@ export { createPostgresBus } from './realtime/postgres-bus.ts';
 export { createLogger, redactText, REDACTED, type Logger, type LogLevel } from './ops/logger.ts';
 export { boundTags, OTHER_TAG, TAG_SERIES } from './ops/metrics.ts';
 export { isDatabaseUnavailable } from './ops/unavailable.ts';
+export { deviceLabel } from './sessions/device.ts';
+export { LAST_SEEN_RESOLUTION_MS } from './sessions/lifetime.ts';
 
 export interface Core {
   db: Database;
@@ -32,6 +35,7 @@ export interface Core {
   matching: MatchingService;
   chats: ChatService;
   accounts: AccountService;
+  passwords: PasswordService;
   moderation: ModerationService;
   blocks: BlockService;
   /** Where chat and match events go; the socket layer subscribes. */
@@ -46,6 +50,8 @@ export interface CoreOptions {
   now?: () => number;
   /** Defaults to an in-process bus (one instance). */
   bus?: EventBus;
+  /** Where work nobody awaits reports failure (the hourly last_seen_at write); ignored by default. */
+  onBackgroundError?: (error: unknown) => void;
 }
 
 /** Wires the domain services to one database. Everything transport-facing takes a Core. */
@@ -60,10 +66,17 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
     config,
     metrics,
     bus,
-    sessions: createSessionService(db, now),
+    sessions: createSessionService(db, {
+      idleMs: config.sessionIdleMs,
+      maxMs: config.sessionMaxMs,
+      now,
+      bus,
+      onError: options.onBackgroundError ?? (() => undefined),
+    }),
     matching: createMatchingService(db, config, now, metrics, bus),
     chats,
     accounts: createAccountService(db, now, bus),
+    passwords: createPasswordService(db, now, bus),
     moderation: createModerationService(db, now, bus, chats),
     blocks: createBlockService(db, now, bus, chats),
     health: () => checkHealth(db, bus),

@@ -11,6 +11,10 @@ export interface Principal {
   role: TRole;
   blocked: boolean;
   suspended: boolean;
+  /** When the session ends unless used again, or at the latest (epoch ms): the cookie's Max-Age. */
+  expiresAt: number;
+  /** This request moved the stored last_seen_at (about once an hour): the cookie is set again with it. */
+  renewed: boolean;
 }
 
 export const chatLimitOf = (principal: Pick<Principal, 'plan'>): number => CHAT_LIMITS[principal.plan];

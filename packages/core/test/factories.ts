@@ -72,7 +72,7 @@ export async function createWorld(
 async function sessionFor(core: Core, db: Database, accountId: string, now: number) {
   const token = newSessionToken();
   await db.prisma.session.create({
-    data: { id: newId(), tokenHash: hashToken(token), accountId, createdAt: new Date(now) },
+    data: { id: newId(), tokenHash: hashToken(token), accountId, createdAt: new Date(now), lastSeenAt: new Date(now) },
   });
   return { principal: await core.sessions.authenticate(token), token };
 }

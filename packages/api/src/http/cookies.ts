@@ -12,10 +12,14 @@ export function readSessionCookie(req: IncomingMessage): string | null {
   return null;
 }
 
-/** HttpOnly, SameSite=Lax, Path=/, and Secure when the page was served over https; `null` clears it. */
-export function sessionCookie(token: string | null, secure: boolean): string {
-  const maxAge = token === null ? 0 : 400 * 24 * 3600; // the longest lifetime browsers honour
-  return `${SESSION_COOKIE}=${token ?? ''}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
+/**
+ * HttpOnly, SameSite=Lax, Path=/, and Secure when the page was served over https;
+ * `null` clears it. Max-Age is what is left of the session, so the cookie never
+ * outlives it (SPEC §10); browsers cap it at 400 days anyway.
+ */
+export function sessionCookie(cookie: { token: string; maxAgeSeconds: number } | null, secure: boolean): string {
+  const maxAge = cookie === null ? 0 : Math.max(0, Math.floor(cookie.maxAgeSeconds));
+  return `${SESSION_COOKIE}=${cookie?.token ?? ''}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
 }
 
 /** A malformed escape is no session, not an error. */

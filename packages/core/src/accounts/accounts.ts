@@ -3,6 +3,7 @@ import { AppError, isId, type TPlan, type TRole } from '@portal/contracts';
 import type { Principal } from '../principal.ts';
 import type { EventBus } from '../realtime/events.ts';
 import { announce, lockPerson, withdraw, type WithdrawnChats } from '../sessions/withdraw.ts';
+import { cleanUserAgent } from '../sessions/device.ts';
 import { hashToken, newId, newSessionToken } from '../tokens.ts';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { isUniqueViolation } from '../sql.ts';
@@ -26,9 +27,9 @@ export interface AccountService {
    * account's first session in place: the person stays the same, so their
    * active chats and search stay theirs. Anyone else gets a new session.
    */
-  register(caller: Principal | null, username: string, password: string): Promise<SignedIn>;
+  register(caller: Principal | null, username: string, password: string, userAgent?: string | null): Promise<SignedIn>;
   /** ERR_INVALID_CREDENTIALS for an unknown user and a wrong password alike. */
-  login(caller: Principal | null, username: string, password: string): Promise<SignedIn>;
+  login(caller: Principal | null, username: string, password: string, userAgent?: string | null): Promise<SignedIn>;
   /** Revokes this session only; a stranger's chats end with it (nobody can reach them again). */
   logout(caller: Principal): Promise<void>;
 
@@ -81,7 +82,7 @@ export function createAccountService(db: Database, now: () => number, bus: Event
   }
 
   return {
-    async register(caller, username, password) {
+    async register(caller, username, password, userAgent) {
       // A blocked stranger must not shed the block by becoming an account, nor a
       // suspended account its suspension by making a new one from the same session.
       if (caller?.blocked) throw new AppError('ERR_STRANGER_BLOCKED');
@@ -111,7 +112,11 @@ export function createAccountService(db: Database, now: () => number, bus: Event
           await tx.account.create({ data: { id: accountId, username, passwordHash, createdAt: at } });
           if (upgrade) {
             // A new token too: whoever knew the stranger's cookie does not get the account.
-            await tx.session.update({ where: { id: sessionId }, data: { accountId, tokenHash: hashToken(token) } });
+            // A fresh cookie, so last seen now (its Max-Age counts from here) and from this browser.
+            await tx.session.update({
+              where: { id: sessionId },
+              data: { accountId, tokenHash: hashToken(token), lastSeenAt: at, userAgent: cleanUserAgent(userAgent) },
+            });
           } else {
             if (caller) {
               // Under the person lock (retire takes it), a suspension that landed after
@@ -122,7 +127,16 @@ export function createAccountService(db: Database, now: () => number, bus: Event
                 : null;
               if (account?.suspendedAt) throw new AppError('ERR_ACCOUNT_SUSPENDED');
             }
-            await tx.session.create({ data: { id: sessionId, tokenHash: hashToken(token), accountId, createdAt: at } });
+            await tx.session.create({
+              data: {
+                id: sessionId,
+                tokenHash: hashToken(token),
+                accountId,
+                createdAt: at,
+                lastSeenAt: at,
+                userAgent: cleanUserAgent(userAgent),
+              },
+            });
           }
         });
       } catch (error) {
@@ -138,7 +152,7 @@ export function createAccountService(db: Database, now: () => number, bus: Event
       return { token, sessionId };
     },
 
-    async login(caller, username, password) {
+    async login(caller, username, password, userAgent) {
       const account = await prisma.account.findUnique({
         where: { username },
         select: { id: true, passwordHash: true },
@@ -152,7 +166,14 @@ export function createAccountService(db: Database, now: () => number, bus: Event
       const withdrawn = await prisma.$transaction(async (tx) => {
         const retired = caller ? await retire(tx, caller, at) : { ended: [] };
         await tx.session.create({
-          data: { id: sessionId, tokenHash: hashToken(token), accountId: account.id, createdAt: at },
+          data: {
+            id: sessionId,
+            tokenHash: hashToken(token),
+            accountId: account.id,
+            createdAt: at,
+            lastSeenAt: at,
+            userAgent: cleanUserAgent(userAgent),
+          },
         });
         return retired;
       });

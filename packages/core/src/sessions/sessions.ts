@@ -1,27 +1,39 @@
 import type { Database } from '@portal/db';
 import { AppError, type TSession } from '@portal/contracts';
 import { chatLimitOf, type Principal, type Standing } from '../principal.ts';
+import type { EventBus } from '../realtime/events.ts';
 import { hashToken, looksLikeToken, newId, newSessionToken } from '../tokens.ts';
+import { cleanUserAgent } from './device.ts';
+import { sessionEnd, type SessionLifetime } from './lifetime.ts';
 import { createPrincipalLookup, createStandingLookup } from './lookup.ts';
+import { createSessionManagement, type SessionManagement } from './manage.ts';
 
-export interface SessionService {
-  /** The caller behind a cookie value, or null: absent, malformed, unknown or revoked. */
+export interface SessionService extends SessionManagement {
+  /** The caller behind a cookie value, or null: absent, malformed, unknown, revoked or expired. */
   find(token: string | null | undefined): Promise<Principal | null>;
   /** Like `find`, but 401 when there is nobody. */
   authenticate(token: string | null | undefined): Promise<Principal>;
-  /** A new stranger session and its cookie token. */
-  create(): Promise<{ principal: Principal; token: string }>;
+  /** A new stranger session and its cookie token; `userAgent` is kept for the sessions list. */
+  create(userAgent?: string | null): Promise<{ principal: Principal; token: string }>;
   describe(principal: Principal): Promise<TSession>;
   /**
-   * Where these sessions stand now: 'ok', 'revoked', 'blocked' or 'suspended'
-   * (a session that does not exist is missing from the map), in one query.
+   * Where these sessions stand now: 'ok', 'revoked' (expired included), 'blocked'
+   * or 'suspended' (a session that does not exist is missing from the map), in one query.
    */
   standing(sessionIds: string[]): Promise<Map<string, Standing>>;
+  /** Whole seconds left of this session as of now: the cookie's Max-Age, which never outlives it. */
+  cookieMaxAge(principal: Principal): number;
 }
 
-export function createSessionService(db: Database, now: () => number): SessionService {
-  const lookup = createPrincipalLookup(db);
-  const standingsOf = createStandingLookup(db);
+export interface SessionServiceOptions extends SessionLifetime {
+  bus: EventBus;
+  onError: (error: unknown) => void;
+}
+
+export function createSessionService(db: Database, options: SessionServiceOptions): SessionService {
+  const { now } = options;
+  const lookup = createPrincipalLookup(db, options);
+  const standingsOf = createStandingLookup(db, options);
 
   const find: SessionService['find'] = async (token) => {
     if (!token || !looksLikeToken(token)) return null;
@@ -29,17 +41,25 @@ export function createSessionService(db: Database, now: () => number): SessionSe
   };
 
   return {
+    ...createSessionManagement(db, options, options.bus),
     find,
     async authenticate(token) {
       const principal = await find(token);
       if (!principal) throw new AppError('ERR_UNAUTHENTICATED');
       return principal;
     },
-    async create() {
+    async create(userAgent) {
       const fresh = newSessionToken();
       const id = newId();
+      const at = now();
       await db.prisma.session.create({
-        data: { id, tokenHash: hashToken(fresh), createdAt: new Date(now()) },
+        data: {
+          id,
+          tokenHash: hashToken(fresh),
+          createdAt: new Date(at),
+          lastSeenAt: new Date(at),
+          userAgent: cleanUserAgent(userAgent),
+        },
         select: { id: true },
       });
       return {
@@ -53,10 +73,13 @@ export function createSessionService(db: Database, now: () => number): SessionSe
           role: 'user',
           blocked: false,
           suspended: false,
+          expiresAt: sessionEnd(options, at, at),
+          renewed: false,
         },
       };
     },
     standing: standingsOf,
+    cookieMaxAge: (principal) => Math.max(0, Math.floor((principal.expiresAt - now()) / 1000)),
 
     async describe(principal) {
       const activeChats = await db.prisma.chatParticipant.count({

@@ -1,5 +1,6 @@
 import { ZLoginInput, ZSession } from '@portal/contracts';
 import { ipKey } from '../../rate-limit.ts';
+import { setSessionCookie } from '../../session-cookie.ts';
 import { publicProcedure } from '../../trpc.ts';
 
 export const login = publicProcedure
@@ -33,11 +34,12 @@ export const login = publicProcedure
     await ctx.limiters.loginFailures.take(guesses);
     await ctx.limiters.loginFailuresPerAccount.take(input.username);
     const caller = await ctx.core.sessions.find(ctx.token);
-    const signed = await ctx.core.accounts.login(caller, input.username, input.password);
+    const signed = await ctx.core.accounts.login(caller, input.username, input.password, ctx.userAgent);
     // A success gives back this address's allowance, but only its own attempt of the
     // account's: the owner signing in must not wipe a count of someone else's guesses.
     await ctx.limiters.loginFailures.reset(guesses);
     await ctx.limiters.loginFailuresPerAccount.giveBack(input.username);
-    ctx.setSessionToken(signed.token);
-    return ctx.core.sessions.describe(await ctx.core.sessions.authenticate(signed.token));
+    const principal = await ctx.core.sessions.authenticate(signed.token);
+    setSessionCookie(ctx, signed.token, principal);
+    return ctx.core.sessions.describe(principal);
   });

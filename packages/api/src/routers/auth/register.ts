@@ -1,4 +1,5 @@
 import { ZCredentials, ZSession } from '@portal/contracts';
+import { setSessionCookie } from '../../session-cookie.ts';
 import { publicProcedure } from '../../trpc.ts';
 
 export const register = publicProcedure
@@ -25,8 +26,9 @@ export const register = publicProcedure
   .mutation(async ({ ctx, input }) => {
     await ctx.limiters.registrations.take(ctx.clientIp);
     const caller = await ctx.core.sessions.find(ctx.token);
-    const signed = await ctx.core.accounts.register(caller, input.username, input.password);
-    ctx.setSessionToken(signed.token);
+    const signed = await ctx.core.accounts.register(caller, input.username, input.password, ctx.userAgent);
+    const principal = await ctx.core.sessions.authenticate(signed.token);
+    setSessionCookie(ctx, signed.token, principal);
     ctx.setStatus(201);
-    return ctx.core.sessions.describe(await ctx.core.sessions.authenticate(signed.token));
+    return ctx.core.sessions.describe(principal);
   });

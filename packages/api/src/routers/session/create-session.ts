@@ -1,5 +1,6 @@
 import { ZSession } from '@portal/contracts';
 import { ZNoInput } from '../../inputs.ts';
+import { setSessionCookie } from '../../session-cookie.ts';
 import { publicProcedure } from '../../trpc.ts';
 
 export const createSession = publicProcedure
@@ -19,10 +20,13 @@ export const createSession = publicProcedure
   .output(ZSession)
   .mutation(async ({ ctx }) => {
     const existing = await ctx.core.sessions.find(ctx.token);
-    if (existing) return ctx.core.sessions.describe(existing);
+    if (existing) {
+      if (existing.renewed && ctx.token) setSessionCookie(ctx, ctx.token, existing);
+      return ctx.core.sessions.describe(existing);
+    }
     await ctx.limiters.sessions.take(ctx.clientIp);
-    const { principal, token } = await ctx.core.sessions.create();
-    ctx.setSessionToken(token);
+    const { principal, token } = await ctx.core.sessions.create(ctx.userAgent);
+    setSessionCookie(ctx, token, principal);
     ctx.setStatus(201);
     return ctx.core.sessions.describe(principal);
   });

@@ -18,6 +18,7 @@ import {
   createLocalBus,
   createLogger,
   createPostgresBus,
+  startPurger,
   startReaper,
   type Core,
   type EventBus,
@@ -25,7 +26,7 @@ import {
 } from '@portal/core';
 import { migrateDatabase, openDatabase, pgClientConfig } from '@portal/db';
 import { applyPagePolicy } from './csp.ts';
-import { allowedOrigins, databaseOptions, rateLimits, type TEnv } from './env.ts';
+import { allowedOrigins, databaseOptions, rateLimits, retentionConfig, type TEnv } from './env.ts';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -80,6 +81,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
       queueTtlMs: env.MATCH_QUEUE_TTL_SECONDS * 1000,
       chatTtlMs: env.CHAT_TTL_HOURS * 3_600_000,
       repeatCooldownMs: env.MATCH_REPEAT_COOLDOWN_MINUTES * 60_000,
+      retention: retentionConfig(env),
     },
   });
   const http = {
@@ -105,6 +107,12 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   const openapi = JSON.stringify(buildOpenApiDocument());
   const stopReaper = startReaper(core, env.REAPER_INTERVAL_SECONDS * 1000, (error) =>
     logger.error('reaper failed', { err: String(error) }),
+  );
+  const stopPurger = startPurger(
+    core,
+    env.PURGE_INTERVAL_MINUTES * 60_000,
+    (result) => logger.info('retention purge', { ...result }),
+    (error) => logger.error('retention purge failed', { err: String(error) }),
   );
 
   const route = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
@@ -174,6 +182,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   const close = () =>
     (closing ??= (async () => {
       stopReaper();
+      stopPurger();
       await sockets.close();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -4,7 +4,12 @@ import { appRouter } from './router.ts';
 import type { PortalMeta } from './trpc.ts';
 
 type Json = Record<string, unknown>;
-type Operation = Json & { responses: Record<string, Json>; security?: unknown; requestBody?: unknown };
+type Operation = Json & {
+  responses: Record<string, Json>;
+  security?: unknown;
+  requestBody?: unknown;
+  parameters?: unknown;
+};
 
 const DESCRIPTION = `Portal pairs people into one-to-one text chats by shared interests.
 
@@ -205,6 +210,48 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
   if (lift) {
     delete lift.responses['200'];
     lift.responses = { '204': { description: 'The block is lifted.' }, ...lift.responses };
+  }
+  const deletion = paths['/v1/portal/account']?.delete;
+  if (deletion) {
+    delete deletion.responses['200'];
+    deletion.responses = {
+      '204': {
+        description: 'Deleted; the cookie is cleared.',
+        headers: { 'Set-Cookie': { schema: { type: 'string' }, description: 'psession=; Max-Age=0; ...' } },
+      },
+      ...deletion.responses,
+    };
+    // The generator puts a DELETE's input in the query string; this one is a JSON body
+    // (the REST adapter reads it: a password never goes in a URL).
+    delete deletion.parameters;
+    deletion.requestBody = {
+      required: false,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              password: {
+                type: 'string',
+                minLength: 1,
+                maxLength: 200,
+                description: "A registered person's password; a stranger leaves it out.",
+              },
+            },
+          },
+        },
+      },
+    };
+  }
+  const exported = paths['/v1/portal/account/export']?.get?.responses['200'];
+  if (exported) {
+    exported.headers = {
+      'Content-Disposition': {
+        schema: { type: 'string' },
+        description: 'attachment; filename="portal-export-<YYYY-MM-DD>.json"',
+      },
+    };
   }
   const health = paths['/v1/portal/health']?.get;
   if (health?.responses['200']) {

@@ -13,6 +13,7 @@ function callerFor(core: Core, token: string | null = null) {
     token,
     setSessionToken: (t) => (seen.token = t),
     setStatus: (s) => (seen.status = s),
+    setHeader: () => undefined,
   });
   return { caller, seen };
 }

@@ -6,10 +6,37 @@ export interface CoreConfig {
   chatTtlMs: number;
   /** Two people who shared a chat are not paired again until this long after it ended (MATCH_REPEAT_COOLDOWN_MINUTES; 0 = off). */
   repeatCooldownMs: number;
+  /** What the periodic purge keeps, and for how long (SPEC §10, docs/operations.md "Retention"). */
+  retention: RetentionConfig;
 }
+
+export interface RetentionConfig {
+  /** Chats, with their messages, are deleted this long after they ended or expired (MESSAGE_RETENTION_DAYS). */
+  chatsMs: number;
+  /** Closed reports are deleted this long after closing (REPORT_RETENTION_DAYS). */
+  reportsMs: number;
+  /** Sessions are deleted this long after they were signed out or expired (SPEC §10: 30 days). */
+  expiredSessionsMs: number;
+  /**
+   * A session's absolute lifetime (SESSION_MAX_DAYS): a stranger session older than
+   * this is expired. Until sessions record their last request, this (and a sign-out)
+   * is the only expiry the purge can see.
+   */
+  sessionMaxMs: number;
+}
+
+const DAY_MS = 24 * 3_600_000;
+
+export const DEFAULT_RETENTION: RetentionConfig = {
+  chatsMs: 30 * DAY_MS,
+  reportsMs: 180 * DAY_MS,
+  expiredSessionsMs: 30 * DAY_MS,
+  sessionMaxMs: 180 * DAY_MS,
+};
 
 export const DEFAULT_CORE_CONFIG: CoreConfig = {
   queueTtlMs: 60_000,
   chatTtlMs: 24 * 3_600_000,
   repeatCooldownMs: 30 * 60_000,
+  retention: DEFAULT_RETENTION,
 };

@@ -26,6 +26,8 @@ export function createTrpcHandler(options: HttpOptions): (req: IncomingMessage, 
       token: readSessionCookie(req),
       setSessionToken: (token) => res.setHeader('set-cookie', sessionCookie(token, isHttps(req, options))),
       setStatus: () => undefined,
+      // A batch answers several calls at once: one call's header would apply to all of them.
+      setHeader: () => undefined,
       logger: options.logger,
     }),
     // Rate limits and an unreachable database tell the client when to try again.

@@ -95,8 +95,11 @@ async function attachBody(req: RestRequest, limit: number): Promise<void> {
     } catch {
       parsed = null;
     }
-    const usable = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && !req.url?.includes('?');
-    req.query = Object.fromEntries(Object.entries(usable ? parsed : MALFORMED).map(([key, value]) => [key, [value]]));
+    const usable =
+      parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && !req.url?.includes('?')
+        ? (parsed as Record<string, unknown>)
+        : MALFORMED;
+    req.query = Object.fromEntries(Object.entries(usable).map(([key, value]) => [key, [value]]));
     return;
   }
   if (req.method === 'GET' || req.method === 'DELETE' || req.method === 'HEAD') return;

@@ -29,9 +29,10 @@ export const deleteAccount = authedProcedure
     const { principal } = ctx;
     // Counted like a login attempt before the password is checked, so that deletion
     // is no side door for guessing a password.
-    const attempt = principal.username
-      ? { username: principal.username, guesses: `${principal.username}|${ipKey(ctx.clientIp)}` }
-      : null;
+    const attempt =
+      principal.username && input.password !== undefined
+        ? { username: principal.username, guesses: `${principal.username}|${ipKey(ctx.clientIp)}` }
+        : null;
     if (attempt) {
       await ctx.limiters.loginFailures.take(attempt.guesses);
       await ctx.limiters.loginFailuresPerAccount.take(attempt.username);

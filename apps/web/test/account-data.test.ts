@@ -158,7 +158,8 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       expect((await aliceSocket.closed).code).toBe(4401);
       const seen = await request(base, `/v1/portal/chats/${token}`, { cookie: bob });
       expect(seen.json.state).toBe('ended');
-      expect(seen.json.messages.map((m: Record<string, unknown>) => [m.from, m.text, m.deleted ?? false])).toEqual([
+      const messages = seen.json.messages as Record<string, unknown>[];
+      expect(messages.map((m) => [m.from, m.text, m.deleted ?? false])).toEqual([
         ['partner', '', true],
         ['me', 'stays', false],
       ]);

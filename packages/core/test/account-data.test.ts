@@ -34,7 +34,7 @@ for (const provider of PROVIDERS) {
     }
 
     describe('export', () => {
-      it("holds the person, their sessions, chats with only their own messages, and their blocks", async () => {
+      it('holds the person, their sessions, chats with only their own messages, and their blocks', async () => {
         const alice = await registered();
         const bob = await registered();
         const carol = await w.stranger();
@@ -66,10 +66,7 @@ for (const provider of PROVIDERS) {
             matched_interest: expect.any(String),
             created_at: expect.any(String),
             ended_at: expect.any(String),
-            messages: [
-              expect.objectContaining({ text: 'mine one' }),
-              expect.objectContaining({ text: 'mine two' }),
-            ],
+            messages: [expect.objectContaining({ text: 'mine one' }), expect.objectContaining({ text: 'mine two' })],
           },
           expect.objectContaining({ token: second, partner: 'Stranger', ended_at: null, messages: [] }),
         ]);
@@ -131,9 +128,9 @@ for (const provider of PROVIDERS) {
           ['partner', '', true],
           ['me', 'from bob', false],
         ]);
-        expect(
-          await w.test.db.prisma.message.count({ where: { senderKey: alice.personKey, NOT: { text: '' } } }),
-        ).toBe(0);
+        expect(await w.test.db.prisma.message.count({ where: { senderKey: alice.personKey, NOT: { text: '' } } })).toBe(
+          0,
+        );
         expect(events).toEqual(
           expect.arrayContaining([
             { type: 'messages_removed', chat: second, sender: alice.personKey },

@@ -190,9 +190,7 @@ for (const provider of PROVIDERS) {
             turns(i % 2 ? 0 : lag).then(() => w.core.matching.enqueue(partner, [tag])),
             turns(lag >> 1).then(() =>
               // Refused once the deletion committed; at the slot limit if the partner matched first.
-              w.core.matching
-                .enqueue(gone, [tag])
-                .catch(refusedWith('ERR_UNAUTHENTICATED', 'ERR_MATCH_SLOT_LIMIT')),
+              w.core.matching.enqueue(gone, [tag]).catch(refusedWith('ERR_UNAUTHENTICATED', 'ERR_MATCH_SLOT_LIMIT')),
             ),
           ]);
         }),
@@ -201,7 +199,9 @@ for (const provider of PROVIDERS) {
       const db = w.test.db.prisma;
       expect(await db.session.count({ where: { id: { in: people } } })).toBe(0);
       expect(await db.queueEntry.count({ where: { personKey: { in: people } } })).toBe(0);
-      expect(await db.chatParticipant.count({ where: { personKey: { in: people }, activeUntil: { gt: new Date() } } })).toBe(0);
+      expect(
+        await db.chatParticipant.count({ where: { personKey: { in: people }, activeUntil: { gt: new Date() } } }),
+      ).toBe(0);
       // Every partner is searching, or was matched with the person in a chat that has ended since.
       for (const { partner } of rounds) {
         const state = await w.core.matching.status(partner);
@@ -209,7 +209,7 @@ for (const provider of PROVIDERS) {
       }
     });
 
-    it('a deletion racing messages leaves none of the person\'s words (100 races at once)', async () => {
+    it("a deletion racing messages leaves none of the person's words (100 races at once)", async () => {
       const rounds = await Promise.all(
         Array.from({ length: 100 }, async (_, i) => {
           const [gone, partner] = await strangers(2);
@@ -237,7 +237,9 @@ for (const provider of PROVIDERS) {
       const people = rounds.map((r) => r.gone.personKey);
       // Whatever got in before the deletion was erased by it; nothing got in after.
       expect(
-        await w.test.db.prisma.message.count({ where: { senderKey: { in: people }, OR: [{ deletedAt: null }, { NOT: { text: '' } }] } }),
+        await w.test.db.prisma.message.count({
+          where: { senderKey: { in: people }, OR: [{ deletedAt: null }, { NOT: { text: '' } }] },
+        }),
       ).toBe(0);
       expect(sent.flat().some((r) => r === null)).toBe(true); // some sends lost the race
     });

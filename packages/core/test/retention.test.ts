@@ -58,7 +58,7 @@ for (const provider of PROVIDERS) {
       expect(await w.core.retention.purge()).toEqual({ chats: 0, messages: 0, sessions: 0, reports: 0, blocks: 0 });
     });
 
-    it('deletes signed-out sessions and expired stranger sessions 30 days on, with the strangers\' blocks', async () => {
+    it("deletes signed-out sessions and expired stranger sessions 30 days on, with the strangers' blocks", async () => {
       const gone = await w.stranger();
       const partner = await w.stranger();
       const token = await chatOf(gone, partner, 0);
@@ -91,7 +91,10 @@ for (const provider of PROVIDERS) {
 
     it('deletes closed reports REPORT_RETENTION_DAYS after closing, open ones never, and keeps the audit trail', async () => {
       const member = await w.member();
-      await w.test.db.prisma.account.update({ where: { id: member.principal.accountId! }, data: { role: 'moderator' } });
+      await w.test.db.prisma.account.update({
+        where: { id: member.principal.accountId! },
+        data: { role: 'moderator' },
+      });
       const moderator = await w.reload(member.principal);
       const [a, b, c, d] = [await w.stranger(), await w.stranger(), await w.stranger(), await w.stranger()];
       const closed = await w.core.moderation.report(a, await chatOf(a, b, 2), 'spam');

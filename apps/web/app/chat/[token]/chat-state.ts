@@ -105,9 +105,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case 'messages_removed':
       return {
         ...state,
-        messages: state.messages.map((m) =>
-          m.from === action.from ? { ...m, text: '', deleted: true as const } : m,
-        ),
+        messages: state.messages.map((m) => (m.from === action.from ? { ...m, text: '', deleted: true as const } : m)),
       };
     case 'older':
       return { ...receive(state, action.page.messages), hasMore: action.page.has_more };

@@ -13,7 +13,7 @@ export const exportAccount = authedProcedure
         'Everything Portal holds that is yours, as a JSON attachment',
         '(`Content-Disposition: attachment; filename="portal-export-<date>.json"`): the person (the account, or',
         'the stranger session), their sessions, their chats (token, partner label, matched interest, created and',
-        'ended times) each with the messages you sent in it (never the partner\'s), and the blocks you made. Chats',
+        "ended times) each with the messages you sent in it (never the partner's), and the blocks you made. Chats",
         'past message retention are already gone. tRPC callers get the same document.',
       ].join(' '),
     },

@@ -39,7 +39,8 @@ Server → client: \`joined\` (the chat, recent or missed messages, at most 100;
 may lack were left out, to page with GET .../messages?before=; \`partner_online\`), \`message\` (\`from\`:
 "me" | "partner"; your own messages come back too), \`typing\`, \`partner_joined\`, \`partner_left\` (the partner's
 last socket left the chat), \`ended\` (\`reason\` "ended" | "expired" | "reported" | "moderated", \`by\` "me" | "partner"),
-\`matched\` (pushed when a search of this session is matched), and \`error\` (\`{error, message, token?}\` with the REST
+\`messages_removed\` (\`from\` "partner": the partner deleted their account, so every message they sent now reads
+\`deleted: true\`, \`text: ""\`), \`matched\` (pushed when a search of this session is matched), and \`error\` (\`{error, message, token?}\` with the REST
 codes; the socket stays open).
 
 A \`token\` outside the chat-token alphabet is answered like an unknown one (\`error\` \`ERR_CHAT_NOT_FOUND\` with that

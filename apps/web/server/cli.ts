@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AppError, ZPlan, ZReason, ZRole } from '@portal/contracts';
 import { createCore, createLocalBus, createPostgresBus, type Core, type EventBus } from '@portal/core';
 import { migrateDatabase, openDatabase, pgClientConfig } from '@portal/db';
-import { databaseOptions, readEnv } from './env.ts';
+import { databaseOptions, readEnv, retentionConfig } from './env.ts';
 import { repoRoot } from './root.ts';
 
 const USAGE = `Usage: pnpm portal <command>
@@ -18,6 +18,8 @@ const USAGE = `Usage: pnpm portal <command>
   suspend <username> [reason]          suspends the account, moderators included: its searches and
                                        chats end, its sockets close, it cannot search again
   unsuspend <username> [reason]        lifts a suspension, moderators' included
+  purge                                runs the retention purge now (the server runs it every
+                                       PURGE_INTERVAL_MINUTES; one purge at a time over all instances)
 
 Reads DATABASE_URL like the server does (default file:./data/portal.db); run it where you run the server.`;
 
@@ -59,6 +61,11 @@ const COMMANDS: Record<string, Command> = {
     await core.moderation.unsuspendByOperator(username, reasonOf(words));
     return `${username} is no longer suspended.`;
   },
+  purge: async (core) => {
+    const result = await core.retention.purge();
+    if (!result) return 'Another purge is running; nothing done.';
+    return `Purged ${result.chats} chats (${result.messages} messages), ${result.sessions} sessions, ${result.reports} reports, ${result.blocks} blocks.`;
+  },
   'sessions revoke': async (core, [username, which]) => {
     if (!username || !which) throw new UsageError('sessions revoke <username> <session-id>|--all');
     const count = await core.accounts.revokeSessions(username, which === '--all' ? 'all' : which);
@@ -98,7 +105,7 @@ async function run(argv: string[]): Promise<number> {
       onError: () => undefined,
     });
   }
-  const core = createCore(db, { bus });
+  const core = createCore(db, { bus, config: { retention: retentionConfig(env) } });
   try {
     process.stdout.write(`${await command(core, argv.slice(key.split(' ').length))}\n`);
     return 0;

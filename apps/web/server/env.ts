@@ -28,6 +28,12 @@ export const ZEnv = z.object({
   SESSION_IDLE_DAYS: z.coerce.number().positive().default(30),
   /** A session is over this many days after it was created, however busy. */
   SESSION_MAX_DAYS: z.coerce.number().positive().default(180),
+  /** Chats (with their messages) are deleted this many days after they ended or expired. */
+  MESSAGE_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  /** Closed reports (with their excerpts) are deleted this many days after closing. */
+  REPORT_RETENTION_DAYS: z.coerce.number().positive().default(180),
+  /** Minutes between retention purges (one instance purges at a time). */
+  PURGE_INTERVAL_MINUTES: z.coerce.number().positive().default(60),
   PG_POOL_SIZE: positiveInt(10),
   /** The longest one database statement may run (PostgreSQL statement_timeout; SQLite's busy timeout), ms. */
   DB_STATEMENT_TIMEOUT_MS: positiveInt(5000),
@@ -131,4 +137,14 @@ export function allowedOrigins(env: TEnv): string[] {
   return env.PORTAL_ALLOWED_ORIGINS.split(',')
     .map((origin) => origin.trim().toLowerCase().replace(/\/$/, ''))
     .filter(Boolean);
+}
+
+const DAY_MS = 24 * 3_600_000;
+
+/** What the retention purge keeps, and for how long (README, "What is kept for how long"). */
+export function retentionConfig(env: TEnv) {
+  return {
+    chatsMs: env.MESSAGE_RETENTION_DAYS * DAY_MS,
+    reportsMs: env.REPORT_RETENTION_DAYS * DAY_MS,
+  };
 }

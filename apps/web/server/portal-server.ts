@@ -18,6 +18,7 @@ import {
   createLocalBus,
   createLogger,
   createPostgresBus,
+  startPurger,
   startReaper,
   type Core,
   type EventBus,
@@ -25,7 +26,7 @@ import {
 } from '@portal/core';
 import { migrateDatabase, openDatabase, pgClientConfig } from '@portal/db';
 import { applyPagePolicy } from './csp.ts';
-import { allowedOrigins, databaseOptions, rateLimits, type TEnv } from './env.ts';
+import { allowedOrigins, databaseOptions, rateLimits, retentionConfig, type TEnv } from './env.ts';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -82,6 +83,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
       repeatCooldownMs: env.MATCH_REPEAT_COOLDOWN_MINUTES * 60_000,
       sessionIdleMs: env.SESSION_IDLE_DAYS * 86_400_000,
       sessionMaxMs: env.SESSION_MAX_DAYS * 86_400_000,
+      retention: retentionConfig(env),
     },
     onBackgroundError: (error) => logger.warn('last_seen_at write failed', { err: String(error) }),
   });
@@ -108,6 +110,12 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   const openapi = JSON.stringify(buildOpenApiDocument());
   const stopReaper = startReaper(core, env.REAPER_INTERVAL_SECONDS * 1000, (error) =>
     logger.error('reaper failed', { err: String(error) }),
+  );
+  const stopPurger = startPurger(
+    core,
+    env.PURGE_INTERVAL_MINUTES * 60_000,
+    (result) => logger.info('retention purge', { ...result }),
+    (error) => logger.error('retention purge failed', { err: String(error) }),
   );
 
   const route = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
@@ -177,6 +185,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   const close = () =>
     (closing ??= (async () => {
       stopReaper();
+      stopPurger();
       await sockets.close();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -48,3 +48,18 @@ describe('a socket catch-up in the chat log', () => {
     expect(state.hasMore).toBe(false);
   });
 });
+
+describe('a partner who deleted their account', () => {
+  it('turns every partner message into a removed one and leaves ours alone', () => {
+    const mine: TMessage = { id: 3, from: 'me', text: 'mine', created_at: '2026-01-01T00:00:00Z' };
+    const state = chatReducer(chatReducer(loaded([1, 2]), { type: 'message', message: mine }), {
+      type: 'messages_removed',
+      from: 'partner',
+    });
+    expect(state.messages.map((m) => [m.id, m.text, m.deleted ?? false])).toEqual([
+      [1, '', true],
+      [2, '', true],
+      [3, 'mine', false],
+    ]);
+  });
+});

@@ -208,8 +208,9 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
             const value = params[i++] ?? '';
             return encode ? encodeURIComponent(value) : value.replace(/[/?#\s]/g, '');
           });
-          // Session-changing operations get a throwaway stranger, so the fixtures survive.
-          const authPath = op.path.startsWith('/v1/portal/auth/');
+          // Session-changing operations (sign-in, sign-out, account deletion) get a
+          // throwaway stranger, so the fixtures survive.
+          const authPath = op.path.startsWith('/v1/portal/auth/') || op.path.startsWith('/v1/portal/account');
           const cookie =
             cookieKind === 'none'
               ? null

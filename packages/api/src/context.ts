@@ -18,6 +18,8 @@ export interface Context {
   setSessionToken(cookie: { token: string; maxAgeSeconds: number } | null): void;
   /** A success status other than 200 for REST (e.g. 201 Created); tRPC ignores it. */
   setStatus(status: number): void;
+  /** A response header for REST (e.g. Content-Disposition on the export); tRPC ignores it. */
+  setHeader(name: string, value: string): void;
   /** Where security events go (failed logins, refusals, moderator actions); the transports set it. */
   logger?: Logger;
 }

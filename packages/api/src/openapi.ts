@@ -4,7 +4,12 @@ import { appRouter } from './router.ts';
 import type { PortalMeta } from './trpc.ts';
 
 type Json = Record<string, unknown>;
-type Operation = Json & { responses: Record<string, Json>; security?: unknown; requestBody?: unknown };
+type Operation = Json & {
+  responses: Record<string, Json>;
+  security?: unknown;
+  requestBody?: unknown;
+  parameters?: unknown;
+};
 
 const DESCRIPTION = `Portal pairs people into one-to-one text chats by shared interests.
 
@@ -37,7 +42,8 @@ Server → client: \`joined\` (the chat, recent or missed messages, at most 100;
 may lack were left out, to page with GET .../messages?before=; \`partner_online\`), \`message\` (\`from\`:
 "me" | "partner"; your own messages come back too), \`typing\`, \`partner_joined\`, \`partner_left\` (the partner's
 last socket left the chat), \`ended\` (\`reason\` "ended" | "expired" | "reported" | "moderated", \`by\` "me" | "partner"),
-\`matched\` (pushed when a search of this session is matched), and \`error\` (\`{error, message, token?}\` with the REST
+\`messages_removed\` (\`from\` "partner": the partner deleted their account, so every message they sent now reads
+\`deleted: true\`, \`text: ""\`), \`matched\` (pushed when a search of this session is matched), and \`error\` (\`{error, message, token?}\` with the REST
 codes; the socket stays open).
 
 A \`token\` outside the chat-token alphabet is answered like an unknown one (\`error\` \`ERR_CHAT_NOT_FOUND\` with that
@@ -232,6 +238,48 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
     if (!operation) continue;
     delete operation.responses['200'];
     operation.responses = { '204': response, ...operation.responses };
+  }
+  const deletion = paths['/v1/portal/account']?.delete;
+  if (deletion) {
+    delete deletion.responses['200'];
+    deletion.responses = {
+      '204': {
+        description: 'Deleted; the cookie is cleared.',
+        headers: { 'Set-Cookie': { schema: { type: 'string' }, description: 'psession=; Max-Age=0; ...' } },
+      },
+      ...deletion.responses,
+    };
+    // The generator puts a DELETE's input in the query string; this one is a JSON body
+    // (the REST adapter reads it: a password never goes in a URL).
+    delete deletion.parameters;
+    deletion.requestBody = {
+      required: false,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              password: {
+                type: 'string',
+                minLength: 1,
+                maxLength: 200,
+                description: "A registered person's password; a stranger leaves it out.",
+              },
+            },
+          },
+        },
+      },
+    };
+  }
+  const exported = paths['/v1/portal/account/export']?.get?.responses['200'];
+  if (exported) {
+    exported.headers = {
+      'Content-Disposition': {
+        schema: { type: 'string' },
+        description: 'attachment; filename="portal-export-<YYYY-MM-DD>.json"',
+      },
+    };
   }
   const health = paths['/v1/portal/health']?.get;
   if (health?.responses['200']) {

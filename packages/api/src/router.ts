@@ -1,3 +1,4 @@
+import { accountRouter } from './routers/account/index.ts';
 import { authRouter } from './routers/auth/index.ts';
 import { blocksRouter } from './routers/blocks/index.ts';
 import { chatRouter } from './routers/chat/index.ts';
@@ -10,6 +11,7 @@ import { createCallerFactory, router } from './trpc.ts';
 export const appRouter = router({
   session: sessionRouter,
   auth: authRouter,
+  account: accountRouter,
   match: matchRouter,
   chat: chatRouter,
   blocks: blocksRouter,

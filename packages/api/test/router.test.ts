@@ -13,6 +13,7 @@ function callerFor(core: Core, token: string | null = null) {
     token,
     setSessionToken: (cookie) => (seen.token = cookie?.token ?? null),
     setStatus: (s) => (seen.status = s),
+    setHeader: () => undefined,
   });
   return { caller, seen };
 }

@@ -36,6 +36,8 @@ export const ZMessage = z.object({
   created_at: z.string(),
   /** Echoed to the sender only, when they gave one. */
   client_id: z.string().optional(),
+  /** Present (true) when the sender deleted their account: the text is erased (""), the place stays. */
+  deleted: z.literal(true).optional(),
 });
 export type TMessage = z.infer<typeof ZMessage>;
 

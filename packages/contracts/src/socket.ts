@@ -68,6 +68,11 @@ export const ZServerEvent = z.discriminatedUnion('type', [
     reason: ZEndReason,
     by: z.enum(['me', 'partner']).optional(),
   }),
+  /**
+   * Every message one side sent in this chat was erased (that person deleted their
+   * account): show each as removed (`deleted: true`, `text: ""`), as a reload would.
+   */
+  z.object({ type: z.literal('messages_removed'), token, from: z.enum(['me', 'partner']) }),
   z.object({ type: z.literal('matched'), match: ZMatchState }),
   z.object({ type: z.literal('error'), error: z.string(), message: z.string(), token: z.string().optional() }),
 ]);

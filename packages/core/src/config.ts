@@ -10,7 +10,26 @@ export interface CoreConfig {
   sessionIdleMs: number;
   /** A session is over this long after it was created, however busy (SESSION_MAX_DAYS). */
   sessionMaxMs: number;
+  /** What the periodic purge keeps, and for how long (SPEC §10, docs/operations.md "Retention"). */
+  retention: RetentionConfig;
 }
+
+export interface RetentionConfig {
+  /** Chats, with their messages, are deleted this long after they ended or expired (MESSAGE_RETENTION_DAYS). */
+  chatsMs: number;
+  /** Closed reports are deleted this long after closing (REPORT_RETENTION_DAYS). */
+  reportsMs: number;
+  /** Sessions are deleted this long after they were signed out or expired (SPEC §10: 30 days). */
+  expiredSessionsMs: number;
+}
+
+const DAY_MS = 24 * 3_600_000;
+
+export const DEFAULT_RETENTION: RetentionConfig = {
+  chatsMs: 30 * DAY_MS,
+  reportsMs: 180 * DAY_MS,
+  expiredSessionsMs: 30 * DAY_MS,
+};
 
 export const DEFAULT_CORE_CONFIG: CoreConfig = {
   queueTtlMs: 60_000,
@@ -18,4 +37,5 @@ export const DEFAULT_CORE_CONFIG: CoreConfig = {
   repeatCooldownMs: 30 * 60_000,
   sessionIdleMs: 30 * 86_400_000,
   sessionMaxMs: 180 * 86_400_000,
+  retention: DEFAULT_RETENTION,
 };

@@ -2,6 +2,8 @@ import type { Database } from '@portal/db';
 import { DEFAULT_CORE_CONFIG, type CoreConfig } from './config.ts';
 import { createAccountService, type AccountService } from './accounts/accounts.ts';
 import { createPasswordService, type PasswordService } from './accounts/change-password.ts';
+import { deletePerson } from './account-data/deletion.ts';
+import { exportPersonData } from './account-data/export.ts';
 import { createBlockService, type BlockService } from './blocks/blocks.ts';
 import { createChatService, type ChatService } from './chats/service.ts';
 import { createMatchingService, type MatchingService } from './matching/service.ts';
@@ -11,9 +13,13 @@ import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { createLocalBus } from './realtime/local-bus.ts';
 import type { EventBus } from './realtime/events.ts';
 import { createSessionService, type SessionService } from './sessions/sessions.ts';
+import { createRetentionService, type PurgeResult, type RetentionService } from './retention/purge.ts';
+import type { Principal } from './principal.ts';
+import type { TAccountExport } from '@portal/contracts';
 
-export type { CoreConfig } from './config.ts';
-export { DEFAULT_CORE_CONFIG } from './config.ts';
+export type { CoreConfig, RetentionConfig } from './config.ts';
+export { DEFAULT_CORE_CONFIG, DEFAULT_RETENTION } from './config.ts';
+export type { PurgeResult, RetentionService } from './retention/purge.ts';
 export { refusalOf, standingOf, type Principal, type Standing } from './principal.ts';
 export { MAX_CATCH_UP, toMessage } from './chats/service.ts';
 export type { SessionRow, SignedIn } from './accounts/accounts.ts';
@@ -38,14 +44,28 @@ export interface Core {
   passwords: PasswordService;
   moderation: ModerationService;
   blocks: BlockService;
+  /** The person's own data (SPEC §10): export and deletion. */
+  accountData: AccountDataService;
+  /** The periodic purge of what retention no longer keeps. */
+  retention: RetentionService;
   /** Where chat and match events go; the socket layer subscribes. */
   bus: EventBus;
   metrics: Metrics;
   health(): ReturnType<typeof checkHealth>;
 }
 
+export interface AccountDataService {
+  /** Everything that is the caller's own, as one JSON document. */
+  export(principal: Principal): Promise<TAccountExport>;
+  /**
+   * Deletes the caller's person: a registered one confirms with `password`
+   * (ERR_INVALID_CREDENTIALS when wrong), a stranger gives none.
+   */
+  delete(principal: Principal, password?: string): Promise<void>;
+}
+
 export interface CoreOptions {
-  config?: Partial<CoreConfig>;
+  config?: Partial<Omit<CoreConfig, 'retention'>> & { retention?: Partial<CoreConfig['retention']> };
   /** Milliseconds since the epoch; tests move time by passing their own. */
   now?: () => number;
   /** Defaults to an in-process bus (one instance). */
@@ -56,7 +76,11 @@ export interface CoreOptions {
 
 /** Wires the domain services to one database. Everything transport-facing takes a Core. */
 export function createCore(db: Database, options: CoreOptions = {}): Core {
-  const config = { ...DEFAULT_CORE_CONFIG, ...options.config };
+  const config: CoreConfig = {
+    ...DEFAULT_CORE_CONFIG,
+    ...options.config,
+    retention: { ...DEFAULT_CORE_CONFIG.retention, ...options.config?.retention },
+  };
   const now = options.now ?? Date.now;
   const metrics = createMetrics(db, now);
   const bus = options.bus ?? createLocalBus();
@@ -79,6 +103,15 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
     passwords: createPasswordService(db, now, bus),
     moderation: createModerationService(db, now, bus, chats),
     blocks: createBlockService(db, now, bus, chats),
+    accountData: {
+      export: (principal) => exportPersonData(db, principal, new Date(now())),
+      delete: (principal, password) => deletePerson(db, bus, principal, password, new Date(now())),
+    },
+    retention: createRetentionService(db, config.retention, {
+      idleMs: config.sessionIdleMs,
+      maxMs: config.sessionMaxMs,
+      now,
+    }),
     health: () => checkHealth(db, bus),
   };
 }
@@ -88,6 +121,26 @@ export function startReaper(core: Core, intervalMs: number, onError: (error: unk
   const timer = setInterval(() => {
     core.matching.reap().catch(onError);
     core.chats.expire().catch(onError);
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Every `intervalMs`: the retention purge (SPEC §10). Each instance runs the timer;
+ * the purge itself runs on one at a time (see RetentionService). Returns a stop function.
+ */
+export function startPurger(
+  core: Core,
+  intervalMs: number,
+  onDone: (result: PurgeResult) => void,
+  onError: (error: unknown) => void,
+): () => void {
+  const timer = setInterval(() => {
+    core.retention
+      .purge()
+      .then((result) => result && onDone(result))
+      .catch(onError);
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -27,6 +27,8 @@ export function createTrpcHandler(options: HttpOptions): (req: IncomingMessage, 
       userAgent: req.headers['user-agent'] ?? null,
       setSessionToken: (cookie) => res.setHeader('set-cookie', sessionCookie(cookie, isHttps(req, options))),
       setStatus: () => undefined,
+      // A batch answers several calls at once: one call's header would apply to all of them.
+      setHeader: () => undefined,
       logger: options.logger,
     }),
     // Rate limits and an unreachable database tell the client when to try again.

@@ -184,7 +184,9 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
       if (event.type === 'message')
         send(conn, { type: 'message', token: event.chat, message: toMessage(event.message, me) });
       else if (event.type === 'typing' && event.sender !== me) send(conn, { type: 'typing', token: event.chat });
-      else if (event.type === 'ended') {
+      else if (event.type === 'messages_removed') {
+        send(conn, { type: 'messages_removed', token: event.chat, from: event.sender === me ? 'me' : 'partner' });
+      } else if (event.type === 'ended') {
         const by = event.by === null ? {} : { by: event.by === me ? ('me' as const) : ('partner' as const) };
         send(conn, { type: 'ended', token: event.chat, reason: event.reason, ...by });
       }

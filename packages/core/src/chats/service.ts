@@ -72,6 +72,7 @@ export const toMessage = (message: BusMessage, reader: string): TMessage => {
     text: message.text,
     created_at: message.created_at,
     ...(mine && message.client_id ? { client_id: message.client_id } : {}),
+    ...(message.deleted ? { deleted: true as const } : {}),
   };
 };
 
@@ -87,7 +88,14 @@ const CHAT_SELECT = {
   participants: { select: { personKey: true, accountId: true, sessionId: true } },
 } as const;
 
-const MESSAGE_SELECT = { id: true, senderKey: true, text: true, createdAt: true, clientId: true } as const;
+const MESSAGE_SELECT = {
+  id: true,
+  senderKey: true,
+  text: true,
+  createdAt: true,
+  clientId: true,
+  deletedAt: true,
+} as const;
 
 export function createChatService(db: Database, now: () => number, bus: EventBus): ChatService {
   const { prisma } = db;
@@ -141,12 +149,14 @@ export function createChatService(db: Database, now: () => number, bus: EventBus
     text: string;
     createdAt: Date;
     clientId: string | null;
+    deletedAt: Date | null;
   }): BusMessage => ({
     id: row.id,
     sender: row.senderKey,
     text: row.text,
     created_at: iso(row.createdAt),
     ...(row.clientId ? { client_id: row.clientId } : {}),
+    ...(row.deletedAt ? { deleted: true as const } : {}),
   });
 
   async function latest(
@@ -219,12 +229,25 @@ export function createChatService(db: Database, now: () => number, bus: EventBus
       // Stored only while the chat is still active: an `end` that commits between the
       // check above and this insert turns the send into ERR_CHAT_ENDED, never a late message.
       // A client id already stored (a resend after a dropped socket) inserts nothing.
-      const [row] = await prisma.$queryRaw<{ id: number | bigint }[]>`
-        INSERT INTO messages (chat_id, sender_key, text, created_at, client_id)
-        SELECT ${chat.id}, ${chat.me}, ${text}, ${at}, ${clientId ?? null}
-        WHERE EXISTS (SELECT 1 FROM chats WHERE id = ${chat.id} AND ended_at IS NULL AND expires_at > ${at})
-        ON CONFLICT (chat_id, sender_key, client_id) DO NOTHING
-        RETURNING id`;
+      // On PostgreSQL the guard also takes a share lock on the chat row: an `end` or an
+      // account deletion holding it (it updates the chat first) makes the insert wait,
+      // and READ COMMITTED then re-checks the guard against the committed row, so a
+      // deletion never misses a message that was being inserted as it erased the rest.
+      const [row] =
+        db.provider === 'postgresql'
+          ? await prisma.$queryRaw<{ id: number | bigint }[]>`
+            INSERT INTO messages (chat_id, sender_key, text, created_at, client_id)
+            SELECT ${chat.id}, ${chat.me}, ${text}, ${at}, ${clientId ?? null}
+            WHERE EXISTS (SELECT 1 FROM chats WHERE id = ${chat.id} AND ended_at IS NULL AND expires_at > ${at}
+                          FOR SHARE)
+            ON CONFLICT (chat_id, sender_key, client_id) DO NOTHING
+            RETURNING id`
+          : await prisma.$queryRaw<{ id: number | bigint }[]>`
+            INSERT INTO messages (chat_id, sender_key, text, created_at, client_id)
+            SELECT ${chat.id}, ${chat.me}, ${text}, ${at}, ${clientId ?? null}
+            WHERE EXISTS (SELECT 1 FROM chats WHERE id = ${chat.id} AND ended_at IS NULL AND expires_at > ${at})
+            ON CONFLICT (chat_id, sender_key, client_id) DO NOTHING
+            RETURNING id`;
       if (!row) {
         const stored = clientId
           ? await prisma.message.findUnique({

@@ -217,10 +217,10 @@ export function createModerationService(
         const ended = await blockInTx(db, tx, chat, at);
         // Once per chat and reporter: a second click (or a retry) returns the first report.
         const inserted = await tx.$executeRaw`
-          INSERT INTO reports (id, chat_id, reporter_key, reporter_session_id, reported_key,
+          INSERT INTO reports (id, chat_id, matched_interest, reporter_key, reporter_session_id, reported_key,
                                reported_session_id, reported_account_id, reason, excerpt, created_at)
-          VALUES (${id}, ${chat.id}, ${chat.me}, ${reporter.sessionId}, ${chat.partner},
-                  ${chat.partnerSessionId}, ${reported?.accountId ?? null}, ${reason},
+          VALUES (${id}, ${chat.id}, ${chat.summary.matched_interest}, ${chat.me}, ${reporter.sessionId},
+                  ${chat.partner}, ${chat.partnerSessionId}, ${reported?.accountId ?? null}, ${reason},
                   ${JSON.stringify(excerpt)}, ${at})
           ON CONFLICT (chat_id, reporter_key) DO NOTHING`;
         const stored = await tx.report.findUniqueOrThrow({
@@ -244,7 +244,6 @@ export function createModerationService(
         where: { resolvedAt: null },
         orderBy: { createdAt: 'asc' },
         take: MAX_OPEN_REPORTS,
-        include: { chat: { select: { matchedInterest: true } } },
       });
       const who = await parties(rows.flatMap((r) => [r.reporterSessionId, r.reportedSessionId]));
       const unknown = (sessionId: string): TParty => ({
@@ -258,7 +257,7 @@ export function createModerationService(
           id: r.id,
           reason: r.reason,
           created_at: r.createdAt.toISOString(),
-          matched_interest: r.chat.matchedInterest,
+          matched_interest: r.matchedInterest,
           reporter: who.get(r.reporterSessionId) ?? unknown(r.reporterSessionId),
           reported: who.get(r.reportedSessionId) ?? unknown(r.reportedSessionId),
           excerpt: JSON.parse(r.excerpt) as ExcerptLine[],

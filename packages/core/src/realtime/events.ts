@@ -8,6 +8,8 @@ export interface BusMessage {
   created_at: string;
   /** The sender's own id, if they gave one (only the sender gets it back). */
   client_id?: string;
+  /** The sender deleted their account: `text` is "". */
+  deleted?: true;
 }
 
 /** Everything that happens to a chat or a search, for the sockets of every instance. */
@@ -17,6 +19,8 @@ export type PortalEvent =
   /** A person's sockets on one instance joined (delta +1) or left (delta -1) a chat. */
   | { type: 'presence'; chat: string; person: string; delta: 1 | -1 }
   | { type: 'ended'; chat: string; by: string | null; reason: TEndReason }
+  /** Every message `sender` sent in this chat was erased (they deleted their account). */
+  | { type: 'messages_removed'; chat: string; sender: string }
   | { type: 'matched'; session: string; match: TMatchState }
   /**
    * Close the sockets of these sessions, or of every session of this person, with

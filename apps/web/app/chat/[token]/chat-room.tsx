@@ -137,6 +137,9 @@ export function ChatRoom({ token }: { token: string }) {
         dispatch({ type: 'message', message: event.message });
         if (event.message.from === 'partner') setTypingAt(null);
         break;
+      case 'messages_removed':
+        dispatch({ type: 'messages_removed', from: event.from });
+        break;
       case 'typing':
         setTypingAt(Date.now());
         break;

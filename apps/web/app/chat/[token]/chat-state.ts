@@ -33,6 +33,8 @@ export type ChatAction =
   | { type: 'loaded'; detail: TChatDetail }
   | { type: 'joined'; chat: TChatSummary; messages: TMessage[]; hasMore: boolean }
   | { type: 'message'; message: TMessage }
+  /** Every message one side sent was erased (that person deleted their account). */
+  | { type: 'messages_removed'; from: 'me' | 'partner' }
   | { type: 'older'; page: TMessagePage }
   | { type: 'partner_left' }
   | { type: 'partner_joined' }
@@ -100,6 +102,11 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     }
     case 'message':
       return receive(state, [action.message]);
+    case 'messages_removed':
+      return {
+        ...state,
+        messages: state.messages.map((m) => (m.from === action.from ? { ...m, text: '', deleted: true as const } : m)),
+      };
     case 'older':
       return { ...receive(state, action.page.messages), hasMore: action.page.has_more };
     case 'partner_left':

@@ -54,8 +54,19 @@ export const MessageLog = memo(function MessageLog({ messages, pending, partner 
       ) : (
         <ol className="messages">
           {messages.map((message) => (
-            <li key={message.id} className={`msg msg-${message.from}`} data-testid="message" data-from={message.from}>
-              <p className="msg-text">{message.text}</p>
+            <li
+              key={message.id}
+              className={`msg msg-${message.from}${message.deleted ? ' msg-removed' : ''}`}
+              data-testid="message"
+              data-from={message.from}
+            >
+              {message.deleted ? (
+                <p className="msg-text">
+                  <em>message removed</em>
+                </p>
+              ) : (
+                <p className="msg-text">{message.text}</p>
+              )}
               <p className="msg-meta">
                 <span className="sr-only">{message.from === 'me' ? 'You' : partner}, </span>
                 <time dateTime={message.created_at}>{timeFormat.format(new Date(message.created_at))}</time>

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AppError, ZPlan, ZReason, ZRole } from '@portal/contracts';
 import { createCore, createLocalBus, createPostgresBus, type Core, type EventBus } from '@portal/core';
 import { migrateDatabase, openDatabase, pgClientConfig } from '@portal/db';
-import { databaseOptions, readEnv, retentionConfig } from './env.ts';
+import { databaseOptions, readEnv, coreConfig } from './env.ts';
 import { repoRoot } from './root.ts';
 
 const USAGE = `Usage: pnpm portal <command>
@@ -105,7 +105,7 @@ async function run(argv: string[]): Promise<number> {
       onError: () => undefined,
     });
   }
-  const core = createCore(db, { bus, config: { retention: retentionConfig(env) } });
+  const core = createCore(db, { bus, config: coreConfig(env) });
   try {
     process.stdout.write(`${await command(core, argv.slice(key.split(' ').length))}\n`);
     return 0;

@@ -141,10 +141,18 @@ export function allowedOrigins(env: TEnv): string[] {
 
 const DAY_MS = 24 * 3_600_000;
 
-/** What the retention purge keeps, and for how long (README, "What is kept for how long"). */
-export function retentionConfig(env: TEnv) {
+/** The domain's configuration, the same for the server and the operator's command line. */
+export function coreConfig(env: TEnv) {
   return {
-    chatsMs: env.MESSAGE_RETENTION_DAYS * DAY_MS,
-    reportsMs: env.REPORT_RETENTION_DAYS * DAY_MS,
+    queueTtlMs: env.MATCH_QUEUE_TTL_SECONDS * 1000,
+    chatTtlMs: env.CHAT_TTL_HOURS * 3_600_000,
+    repeatCooldownMs: env.MATCH_REPEAT_COOLDOWN_MINUTES * 60_000,
+    sessionIdleMs: env.SESSION_IDLE_DAYS * DAY_MS,
+    sessionMaxMs: env.SESSION_MAX_DAYS * DAY_MS,
+    // What the retention purge keeps, and for how long (README, "What is kept for how long").
+    retention: {
+      chatsMs: env.MESSAGE_RETENTION_DAYS * DAY_MS,
+      reportsMs: env.REPORT_RETENTION_DAYS * DAY_MS,
+    },
   };
 }

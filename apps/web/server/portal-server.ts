@@ -26,7 +26,7 @@ import {
 } from '@portal/core';
 import { migrateDatabase, openDatabase, pgClientConfig } from '@portal/db';
 import { applyPagePolicy } from './csp.ts';
-import { allowedOrigins, databaseOptions, rateLimits, retentionConfig, type TEnv } from './env.ts';
+import { allowedOrigins, databaseOptions, rateLimits, coreConfig, type TEnv } from './env.ts';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -77,14 +77,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   }
   const core = createCore(db, {
     bus,
-    config: {
-      queueTtlMs: env.MATCH_QUEUE_TTL_SECONDS * 1000,
-      chatTtlMs: env.CHAT_TTL_HOURS * 3_600_000,
-      repeatCooldownMs: env.MATCH_REPEAT_COOLDOWN_MINUTES * 60_000,
-      sessionIdleMs: env.SESSION_IDLE_DAYS * 86_400_000,
-      sessionMaxMs: env.SESSION_MAX_DAYS * 86_400_000,
-      retention: retentionConfig(env),
-    },
+    config: coreConfig(env),
     onBackgroundError: (error) => logger.warn('last_seen_at write failed', { err: String(error) }),
   });
   const http = {

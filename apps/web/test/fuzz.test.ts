@@ -32,6 +32,7 @@ const TABLES = [
   'messages',
   'reports',
   'audit_entries',
+  'blocks',
 ];
 
 interface Operation {

@@ -5,7 +5,17 @@ import { expect, matchPair, test } from './fixtures.ts';
 // violation is reported (the fixtures fail any test that saw one).
 test('every page works under the CSP, with no violation', async ({ alice, bob }) => {
   const chat = new URL(await matchPair(alice, bob)).pathname;
-  for (const path of ['/', chat, '/chats', '/login', '/register', '/moderation', '/docs', '/no/such/page']) {
+  for (const path of [
+    '/',
+    chat,
+    '/chats',
+    '/account',
+    '/login',
+    '/register',
+    '/moderation',
+    '/docs',
+    '/no/such/page',
+  ]) {
     const response = await alice.goto(path);
     const csp = response?.headers()['content-security-policy'] ?? '';
     expect(csp, path).toContain("frame-ancestors 'none'");

@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
+import { SignedOutNotice } from './_components/signed-out-notice.tsx';
 import { SiteHeader } from './_components/site-header.tsx';
 import { Providers } from './providers.tsx';
 import './globals.css';
@@ -34,6 +35,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         <Providers>
           <SiteHeader />
           <main id="main" tabIndex={-1}>
+            <SignedOutNotice />
             {children}
           </main>
         </Providers>

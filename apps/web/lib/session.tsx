@@ -15,8 +15,15 @@ interface SessionControl {
   signOut: (change: () => Promise<void>) => Promise<void>;
 }
 
+/** The session was signed out from elsewhere (another device, a password change, expiry) while this tab was open. */
+interface SignedOutNotice {
+  signedOut: boolean;
+  dismiss: () => void;
+}
+
 const SessionContext = createContext<SessionStatus>({ state: 'pending' });
 const SessionControlContext = createContext<SessionControl | null>(null);
+const SignedOutContext = createContext<SignedOutNotice>({ signedOut: false, dismiss: () => undefined });
 
 /**
  * Makes sure the browser has a session (the psession cookie) before anything
@@ -30,6 +37,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const utils = trpc.useUtils();
   const { mutateAsync: create } = trpc.session.create.useMutation();
   const [status, setStatus] = useState<SessionStatus>({ state: 'pending' });
+  const [signedOut, setSignedOut] = useState(false);
   /** Bumped for every new cookie: the socket is re-opened with it. */
   const [epoch, setEpoch] = useState(0);
   const renewing = useRef<Promise<void> | null>(null);
@@ -52,9 +60,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const renew = useCallback((): Promise<void> => {
     renewing.current ??= create({})
-      .then(adopt, (error: unknown) => {
-        setStatus({ state: 'error', message: describeError(error), retry: () => void renew() });
-      })
+      .then(
+        (session) => {
+          setSignedOut(false);
+          adopt(session);
+        },
+        (error: unknown) => {
+          setStatus({ state: 'error', message: describeError(error), retry: () => void renew() });
+        },
+      )
       .finally(() => {
         renewing.current = null;
       });
@@ -68,10 +82,20 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     void renew();
   }, [renew]);
 
+  /** The server closed our socket (4401) without this tab asking: the cookie may be signed out. */
   const onSignedOut = useCallback(() => {
-    if (changing.current > 0) signedOutMeanwhile.current = true;
-    else void renew();
-  }, [renew]);
+    if (changing.current > 0) {
+      signedOutMeanwhile.current = true;
+      return;
+    }
+    const before = utils.session.get.getData({});
+    void renew().then(() => {
+      const after = utils.session.get.getData({});
+      // A fresh stranger where someone was: signed out from another device, by a password change
+      // or a deletion, or expired. (Another tab of this browser logging in is no sign-out: no notice.)
+      if (before && after && after.kind === 'stranger' && after.id !== before.id) setSignedOut(true);
+    });
+  }, [renew, utils]);
 
   const control = useMemo<SessionControl>(() => {
     async function change<T>(run: () => Promise<T>, after: (result: T) => Promise<void> | void): Promise<T> {
@@ -88,23 +112,35 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         }
         throw error;
       }
-      changing.current -= 1;
-      signedOutMeanwhile.current = false;
-      await after(result);
+      // Still ours until the new session is adopted: the old socket's 4401 may arrive after the answer.
+      try {
+        await after(result);
+      } finally {
+        changing.current -= 1;
+        signedOutMeanwhile.current = false;
+      }
       return result;
     }
     return {
-      signIn: (run) => change(run, adopt),
+      signIn: (run) =>
+        change(run, (session) => {
+          setSignedOut(false);
+          adopt(session);
+        }),
       signOut: (run) => change(run, renew),
     };
   }, [adopt, renew]);
 
+  const notice = useMemo<SignedOutNotice>(() => ({ signedOut, dismiss: () => setSignedOut(false) }), [signedOut]);
+
   return (
     <SessionContext value={status}>
       <SessionControlContext value={control}>
-        <SocketProvider epoch={status.state === 'ready' ? epoch : 0} onSignedOut={onSignedOut}>
-          {children}
-        </SocketProvider>
+        <SignedOutContext value={notice}>
+          <SocketProvider epoch={status.state === 'ready' ? epoch : 0} onSignedOut={onSignedOut}>
+            {children}
+          </SocketProvider>
+        </SignedOutContext>
       </SessionControlContext>
     </SessionContext>
   );
@@ -118,6 +154,11 @@ export function useSessionControl(): SessionControl {
   const control = useContext(SessionControlContext);
   if (!control) throw new Error('useSessionControl needs a SessionProvider');
   return control;
+}
+
+/** Whether this tab was signed out from elsewhere and has not dismissed the notice yet. */
+export function useSignedOutNotice(): SignedOutNotice {
+  return useContext(SignedOutContext);
 }
 
 /** Renders its children once the session exists; until then a short status line. */

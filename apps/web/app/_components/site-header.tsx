@@ -12,7 +12,7 @@ import { trpc } from '../../lib/trpc.ts';
 const NAV = [
   { href: '/', label: 'Find a partner' },
   { href: '/chats', label: 'My chats' },
-  { href: '/blocks', label: 'Blocks' },
+  { href: '/account', label: 'Account' },
   { href: '/docs', label: 'API docs' },
 ] as const;
 

@@ -7,7 +7,8 @@ import { trpc } from '../../lib/trpc.ts';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
-export function BlockList() {
+/** `headingLevel`: each block's title, one below the heading of the section the list is in. */
+export function BlockList({ headingLevel = 2 }: { headingLevel?: 2 | 3 }) {
   const list = trpc.blocks.list.useQuery({});
 
   if (list.isPending) {
@@ -37,13 +38,14 @@ export function BlockList() {
   return (
     <ul className="chat-list">
       {list.data.blocks.map((block) => (
-        <BlockItem key={block.id} block={block} />
+        <BlockItem key={block.id} block={block} headingLevel={headingLevel} />
       ))}
     </ul>
   );
 }
 
-function BlockItem({ block }: { block: TBlock }) {
+function BlockItem({ block, headingLevel }: { block: TBlock; headingLevel: 2 | 3 }) {
+  const Heading = headingLevel === 3 ? 'h3' : 'h2';
   const utils = trpc.useUtils();
   const lift = trpc.blocks.lift.useMutation();
   const [failure, setFailure] = useState<string | null>(null);
@@ -60,7 +62,7 @@ function BlockItem({ block }: { block: TBlock }) {
 
   return (
     <li className="chat-card" data-testid="block-item">
-      <h2 className="chat-card-title">{block.label}</h2>
+      <Heading className="chat-card-title">{block.label}</Heading>
       <p className="chat-card-meta">
         Matched on <span className="tag">{block.matched_interest}</span>, blocked{' '}
         <time dateTime={block.created_at}>{dateFormat.format(new Date(block.created_at))}</time>

@@ -1,19 +1,6 @@
-import type { Metadata } from 'next';
-import { RequireSession } from '../../lib/session.tsx';
-import { BlockList } from './block-list.tsx';
+import { redirect } from 'next/navigation';
 
-export const metadata: Metadata = { title: 'Blocks' };
-
+/** Blocks moved to the account page (with the sessions, the password and the data); old links still land there. */
 export default function BlocksPage() {
-  return (
-    <div className="blocks">
-      <h1>Blocks</h1>
-      <p className="muted">
-        People you blocked or reported are never matched with you again. Lift a block here to allow it again.
-      </p>
-      <RequireSession>
-        <BlockList />
-      </RequireSession>
-    </div>
-  );
+  redirect('/account#blocks');
 }

@@ -374,7 +374,8 @@ export function ChatRoom({ token }: { token: string }) {
         >
           <p>
             The chat ends for both of you, and you will never be matched with each other again. {partner} is not told
-            that you blocked them. You can lift the block later on the <Link href="/blocks">Blocks</Link> page.
+            that you blocked them. You can lift the block later on your <Link href="/account#blocks">Account</Link>{' '}
+            page.
           </p>
         </ConfirmDialog>
       )}

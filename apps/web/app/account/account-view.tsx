@@ -2,13 +2,13 @@
 
 import type { TSession } from '@portal/contracts';
 import Link from 'next/link';
-import { describeError } from '../../lib/errors.ts';
 import { authHref } from '../../lib/next-path.ts';
 import { trpc } from '../../lib/trpc.ts';
 import { BlockList } from '../blocks/block-list.tsx';
 import { DeleteAccount } from './delete-account.tsx';
 import { PasswordForm } from './password-form.tsx';
 import { SessionList } from './session-list.tsx';
+import { QueryStatus } from '../_components/query-status.tsx';
 
 /** The export is served as an attachment: a plain link downloads it (no script, nothing for the CSP to refuse). */
 const EXPORT_PATH = '/v1/portal/account/export';
@@ -17,23 +17,7 @@ const EXPORT_PATH = '/v1/portal/account/export';
 export function AccountView() {
   const session = trpc.session.get.useQuery({});
 
-  if (session.isPending) {
-    return (
-      <p role="status" className="muted">
-        Loading your account…
-      </p>
-    );
-  }
-  if (session.isError) {
-    return (
-      <div role="alert" className="callout callout-error">
-        <p>Could not load your account. {describeError(session.error)}</p>
-        <button type="button" className="button" onClick={() => void session.refetch()}>
-          Try again
-        </button>
-      </div>
-    );
-  }
+  if (session.isPending || session.isError) return <QueryStatus query={session} what="your account" />;
   const me = session.data;
   const registered = me.kind === 'registered';
 

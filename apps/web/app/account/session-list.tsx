@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { describeError } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/time.ts';
 import { trpc } from '../../lib/trpc.ts';
+import { QueryStatus } from '../_components/query-status.tsx';
 
 /** The person's live sessions, this device first, each other one with its own "Sign out". */
 export function SessionList({ registered }: { registered: boolean }) {
@@ -26,23 +27,7 @@ export function SessionList({ registered }: { registered: boolean }) {
     await utils.auth.sessions.invalidate();
   }
 
-  if (list.isPending) {
-    return (
-      <p role="status" className="muted">
-        Loading your sessions…
-      </p>
-    );
-  }
-  if (list.isError) {
-    return (
-      <div role="alert" className="callout callout-error">
-        <p>Could not load your sessions. {describeError(list.error)}</p>
-        <button type="button" className="button" onClick={() => void list.refetch()}>
-          Try again
-        </button>
-      </div>
-    );
-  }
+  if (list.isPending || list.isError) return <QueryStatus query={list} what="your sessions" />;
 
   const others = list.data.sessions.filter((session) => !session.current);
   return (

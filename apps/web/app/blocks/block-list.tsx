@@ -4,6 +4,7 @@ import type { TBlock } from '@portal/contracts';
 import { useState } from 'react';
 import { describeError } from '../../lib/errors.ts';
 import { trpc } from '../../lib/trpc.ts';
+import { QueryStatus } from '../_components/query-status.tsx';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -11,23 +12,7 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', tim
 export function BlockList({ headingLevel = 2 }: { headingLevel?: 2 | 3 }) {
   const list = trpc.blocks.list.useQuery({});
 
-  if (list.isPending) {
-    return (
-      <p role="status" className="muted">
-        Loading your blocks…
-      </p>
-    );
-  }
-  if (list.isError) {
-    return (
-      <div role="alert" className="callout callout-error">
-        <p>Could not load your blocks. {describeError(list.error)}</p>
-        <button type="button" className="button" onClick={() => void list.refetch()}>
-          Try again
-        </button>
-      </div>
-    );
-  }
+  if (list.isPending || list.isError) return <QueryStatus query={list} what="your blocks" />;
   if (list.data.blocks.length === 0) {
     return (
       <div className="callout" data-testid="no-blocks">

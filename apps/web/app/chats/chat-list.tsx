@@ -1,10 +1,10 @@
 'use client';
 
 import Link from 'next/link';
-import { describeError } from '../../lib/errors.ts';
 import { useSocketEvent } from '../../lib/realtime.tsx';
 import { formatHours, useNow } from '../../lib/time.ts';
 import { trpc } from '../../lib/trpc.ts';
+import { QueryStatus } from '../_components/query-status.tsx';
 
 export function ChatList() {
   const utils = trpc.useUtils();
@@ -19,23 +19,7 @@ export function ChatList() {
     }
   });
 
-  if (list.isPending) {
-    return (
-      <p role="status" className="muted">
-        Loading your chats…
-      </p>
-    );
-  }
-  if (list.isError) {
-    return (
-      <div role="alert" className="callout callout-error">
-        <p>Could not load your chats. {describeError(list.error)}</p>
-        <button type="button" className="button" onClick={() => void list.refetch()}>
-          Try again
-        </button>
-      </div>
-    );
-  }
+  if (list.isPending || list.isError) return <QueryStatus query={list} what="your chats" />;
 
   const { chats, active_chats, chat_limit } = list.data;
   const active = chats.filter((chat) => chat.state === 'active' && (now === null || Date.parse(chat.expires_at) > now));

@@ -2,6 +2,7 @@
 
 import { useId, useRef, type ReactNode } from 'react';
 import { useModalDialog } from './use-modal-dialog.ts';
+import { DialogFooter } from './dialog-footer.tsx';
 
 interface Props {
   title: string;
@@ -35,19 +36,15 @@ export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onClos
       <div id={`${id}-intro`} className="dialog-intro">
         {children}
       </div>
-      {failure && (
-        <div role="alert" className="callout callout-error">
-          <p>{failure}</p>
-        </div>
-      )}
-      <div className="dialog-actions">
-        <button ref={cancelRef} type="button" className="button" onClick={close}>
-          Cancel
-        </button>
-        <button type="button" className="button button-danger" disabled={busy} onClick={() => void confirm(onConfirm)}>
-          {confirmLabel}
-        </button>
-      </div>
+      <DialogFooter
+        failure={failure}
+        close={close}
+        confirmLabel={confirmLabel}
+        disabled={busy}
+        danger
+        onConfirm={() => void confirm(onConfirm)}
+        cancelRef={cancelRef}
+      />
     </dialog>
   );
 }

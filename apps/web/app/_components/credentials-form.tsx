@@ -8,6 +8,7 @@ import { appCodeOf, describeError } from '../../lib/errors.ts';
 import { authHref } from '../../lib/next-path.ts';
 import { useSessionControl } from '../../lib/session.tsx';
 import { trpc } from '../../lib/trpc.ts';
+import { PasswordField } from './password-field.tsx';
 
 type Mode = 'login' | 'register';
 
@@ -176,33 +177,20 @@ export function CredentialsForm({ mode, next }: { mode: Mode; next: string }) {
       </div>
 
       <div className="field">
-        <label htmlFor={`${id}-password`} className="field-label">
-          Password
-        </label>
-        <input
-          ref={passwordRef}
+        <PasswordField
           id={`${id}-password`}
-          className="text-input"
-          type={showPassword ? 'text' : 'password'}
+          label="Password"
           name="password"
           autoComplete={copy.passwordComplete}
-          autoCapitalize="none"
-          autoCorrect="off"
-          spellCheck={false}
+          inputRef={passwordRef}
           value={password}
-          onChange={(event) => setPassword(event.target.value)}
+          onChange={setPassword}
           onBlur={() => setLeft((was) => ({ ...was, password: password !== '' || was.password }))}
-          aria-invalid={shownP ? true : undefined}
-          aria-describedby={`${mode === 'register' ? `${id}-password-help ` : ''}${id}-password-issue`}
+          show={showPassword}
+          issue={shownP}
+          help={mode === 'register' ? '10–200 characters. A few unrelated words make a good one.' : undefined}
+          issueTestId="password-message"
         />
-        {mode === 'register' && (
-          <p id={`${id}-password-help`} className="field-help">
-            10–200 characters. A few unrelated words make a good one.
-          </p>
-        )}
-        <p id={`${id}-password-issue`} className="field-message" aria-live="polite" data-testid="password-message">
-          {shownP}
-        </p>
         <label className="checkbox">
           <input type="checkbox" checked={showPassword} onChange={(event) => setShowPassword(event.target.checked)} />
           Show password

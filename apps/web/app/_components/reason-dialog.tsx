@@ -4,6 +4,7 @@ import { MAX_REASON_LENGTH, ZReason } from '@portal/contracts';
 import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { describeError } from '../../lib/errors.ts';
 import { useModalDialog } from './use-modal-dialog.ts';
+import { DialogFooter } from './dialog-footer.tsx';
 
 interface Props {
   title: string;
@@ -93,19 +94,7 @@ export function ReasonDialog({
         <p id={`${id}-issue`} className="field-message" aria-live="polite">
           {shownIssue}
         </p>
-        {failure && (
-          <div role="alert" className="callout callout-error">
-            <p>{failure}</p>
-          </div>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={close}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {confirmLabel}
-          </button>
-        </div>
+        <DialogFooter failure={failure} close={close} confirmLabel={confirmLabel} disabled={busy} />
       </form>
     </dialog>
   );

@@ -7,6 +7,7 @@ import { appCodeOf, describeError } from '../../lib/errors.ts';
 import { useSessionControl } from '../../lib/session.tsx';
 import { trpc } from '../../lib/trpc.ts';
 import { useModalDialog } from '../_components/use-modal-dialog.ts';
+import { DialogFooter } from '../_components/dialog-footer.tsx';
 
 /** What a stranger types to confirm; a registered person types their username. */
 const STRANGER_WORD = 'DELETE';
@@ -106,19 +107,13 @@ function DeleteDialog({ session, onClose }: { session: TSession; onClose: () => 
             />
           </div>
         )}
-        {failure && (
-          <div role="alert" className="callout callout-error">
-            <p>{failure}</p>
-          </div>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={close}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-danger" disabled={busy || !ready}>
-            {busy ? 'Deleting…' : 'Delete forever'}
-          </button>
-        </div>
+        <DialogFooter
+          failure={failure}
+          close={close}
+          confirmLabel={busy ? 'Deleting…' : 'Delete forever'}
+          disabled={busy || !ready}
+          danger
+        />
       </form>
     </dialog>
   );

@@ -4,6 +4,7 @@ import { ZPassword } from '@portal/contracts';
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { appCodeOf, describeError } from '../../lib/errors.ts';
 import { trpc } from '../../lib/trpc.ts';
+import { PasswordField } from '../_components/password-field.tsx';
 
 /** Current and new password; on success every other session is signed out (the server does it). */
 export function PasswordForm({ username }: { username: string }) {
@@ -61,51 +62,31 @@ export function PasswordForm({ username }: { username: string }) {
       {/* For password managers: which account the new password belongs to. */}
       <input type="text" name="username" autoComplete="username" value={username} readOnly hidden />
       <div className="field">
-        <label htmlFor={`${id}-current`} className="field-label">
-          Current password
-        </label>
-        <input
-          ref={currentRef}
+        <PasswordField
           id={`${id}-current`}
-          className="text-input"
-          type={show ? 'text' : 'password'}
+          label="Current password"
           name="current-password"
           autoComplete="current-password"
-          autoCapitalize="none"
-          spellCheck={false}
+          inputRef={currentRef}
           value={current}
-          onChange={(event) => setCurrent(event.target.value)}
-          aria-invalid={submitted && currentIssue ? true : undefined}
-          aria-describedby={`${id}-current-issue`}
+          onChange={setCurrent}
+          show={show}
+          issue={submitted ? currentIssue : null}
         />
-        <p id={`${id}-current-issue`} className="field-message" aria-live="polite">
-          {submitted ? currentIssue : null}
-        </p>
       </div>
       <div className="field">
-        <label htmlFor={`${id}-new`} className="field-label">
-          New password
-        </label>
-        <input
-          ref={nextRef}
+        <PasswordField
           id={`${id}-new`}
-          className="text-input"
-          type={show ? 'text' : 'password'}
+          label="New password"
           name="new-password"
           autoComplete="new-password"
-          autoCapitalize="none"
-          spellCheck={false}
+          inputRef={nextRef}
           value={next}
-          onChange={(event) => setNext(event.target.value)}
-          aria-invalid={submitted && nextIssue ? true : undefined}
-          aria-describedby={`${id}-new-help ${id}-new-issue`}
+          onChange={setNext}
+          show={show}
+          issue={submitted ? nextIssue : null}
+          help="10–200 characters. Changing it signs out every other device."
         />
-        <p id={`${id}-new-help`} className="field-help">
-          10–200 characters. Changing it signs out every other device.
-        </p>
-        <p id={`${id}-new-issue`} className="field-message" aria-live="polite">
-          {submitted ? nextIssue : null}
-        </p>
         <label className="checkbox">
           <input type="checkbox" checked={show} onChange={(event) => setShow(event.target.checked)} />
           Show passwords

@@ -23,6 +23,10 @@ export function logEvent(logger: Logger, event: SecurityEvent, fields: Record<st
  * A refused call worth an operator's attention: a rate-limit refusal, or wrong
  * credentials (the username tried is kept, never the password).
  */
+/** The failures logged as security events (SPEC §11): rate-limit refusals and failed credentials. */
+export const isLoggedFailure = (error: AppError): boolean =>
+  error instanceof RateLimitedError || error.code === 'ERR_INVALID_CREDENTIALS';
+
 export async function logFailure(
   logger: Logger,
   error: AppError,

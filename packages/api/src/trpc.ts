@@ -4,7 +4,7 @@ import { AppError, type TErrorCode } from '@portal/contracts';
 import { assertMayMatch, assertModerator } from '@portal/core';
 import type { Context } from './context.ts';
 import { appErrorOf, toErrorBody, toTRPCError } from './errors.ts';
-import { logFailure, logEvent, type SecurityEvent } from './events.ts';
+import { isLoggedFailure, logFailure, logEvent, type SecurityEvent } from './events.ts';
 import { setSessionCookie } from './session-cookie.ts';
 
 /** OpenAPI metadata plus the domain errors a procedure can answer with (documented in /v1/openapi.json). */
@@ -43,7 +43,10 @@ const mapAppErrors = t.middleware(async ({ ctx, meta, path, next, getRawInput })
   }
   const app = appErrorOf(result.error);
   if (app) {
-    if (ctx.logger) await logFailure(ctx.logger, app, { path, ip: ctx.clientIp, input: getRawInput });
+    // Only refusals and failed credentials are events: a plain 401 or 404 (stale cookies on polls) costs nothing here.
+    if (ctx.logger && isLoggedFailure(app)) {
+      await logFailure(ctx.logger, app, { path, ip: ctx.clientIp, input: getRawInput });
+    }
     throw toTRPCError(app);
   }
   return result;

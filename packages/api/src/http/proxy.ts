@@ -92,6 +92,16 @@ function fromRight(list: string[], depth: number): string | undefined {
  * value, which is then taken. With no trusted proxy, no header is read.
  */
 export function peerOf(req: IncomingMessage, trust: TrustProxy): Peer {
+  // Asked several times a request (headers, client IP, Origin): worked out once.
+  let peer = peers.get(req);
+  if (!peer) peers.set(req, (peer = readPeer(req, trust)));
+  return peer;
+}
+
+/** Requests live on one trust setting (the server's): the cache needs no key for it. */
+const peers = new WeakMap<IncomingMessage, Peer>();
+
+function readPeer(req: IncomingMessage, trust: TrustProxy): Peer {
   const socketIp = normalizeAddress(req.socket.remoteAddress ?? '') || 'unknown';
   const tls = Boolean((req.socket as TLSSocket).encrypted);
   const ownHost = req.headers.host ?? '';

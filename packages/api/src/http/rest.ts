@@ -47,7 +47,8 @@ export function createRestHandler(options: HttpOptions): (req: IncomingMessage, 
         if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
         return { status: statusOf(toErrorBody(failure)), headers };
       }
-      return { status: (ctx && statuses.get(ctx)) ?? 200, headers: { ...(ctx && extraHeaders.get(ctx)), ...headers } };
+      const extra = ctx && extraHeaders.get(ctx);
+      return { status: (ctx && statuses.get(ctx)) ?? 200, headers: extra ? { ...extra, ...headers } : headers };
     },
     onError: ({ error, req }) => {
       const body =

@@ -60,7 +60,6 @@ const textOf = (data: RawData): string =>
 /** How long a socket closed for a full send queue gets to finish the closing handshake. */
 const OVERFLOW_GRACE_MS = 1000;
 
-/** A frame as a client event, or the 400 it earns. */
 /** A frame's event, or the error that answers it (with the type and token it named, when it named one). */
 type Frame = { event: TClientEvent } | { error: AppError; type?: string; token?: string };
 
@@ -292,7 +291,8 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     sendError(conn, body, token);
   }
 
-  function connect(ws: WebSocket, principal: Principal, ip: string): Connection {
+  /** `slot`: the key the per-IP cap counts under (ipKey of `ip`). */
+  function connect(ws: WebSocket, principal: Principal, ip: string, slot: string): Connection {
     const conn: Connection = {
       ws,
       principal,
@@ -305,8 +305,6 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     const mine = bySession.get(principal.sessionId) ?? new Set<Connection>();
     mine.add(conn);
     bySession.set(principal.sessionId, mine);
-    // Counted like every per-IP limit: an IPv6 client by its /64.
-    const slot = ipKey(ip);
     perIp.set(slot, (perIp.get(slot) ?? 0) + 1);
     core.metrics.socketsOpen.inc();
     ws.on('pong', () => (conn.alive = true));
@@ -365,16 +363,18 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     const principal = await core.sessions.find(readSessionCookie(req));
     if (!principal) return reject(req, socket, new AppError('ERR_UNAUTHENTICATED').toBody());
     const ip = clientIp(req, options);
+    // Counted like every per-IP limit: an IPv6 client by its /64.
+    const slot = ipKey(ip);
     wss.handleUpgrade(req, socket, head, (ws) => {
       // Counted here, in the same tick as connect(): parallel upgrades cannot all slip under the cap.
       const over =
         (bySession.get(principal.sessionId)?.size ?? 0) >= options.maxPerSession
           ? 'session'
-          : (perIp.get(ipKey(ip)) ?? 0) >= options.maxPerIp
+          : (perIp.get(slot) ?? 0) >= options.maxPerIp
             ? 'ip'
             : null;
       if (over) return refuse(ws, { cap: over, ip, session: principal.sessionId });
-      const conn = connect(ws, principal, ip);
+      const conn = connect(ws, principal, ip, slot);
       // A blocked or suspended person's socket opens only to say so and close (4403),
       // which a client can tell apart from a network failure, unlike a refused upgrade.
       const restriction = refusalOf(standingOf(principal));

@@ -35,8 +35,10 @@ export interface LookupOptions extends SessionLifetime {
 /**
  * Every authenticated request runs this: one indexed lookup by token hash, and the
  * expiry checked here against the clock. Only when the stored last_seen_at is over
- * an hour old does it also fire an UPDATE, without awaiting it: a status poll never
- * waits on a write, and a session is written at most about once an hour.
+ * an hour old does it also fire an UPDATE: on PostgreSQL without awaiting it, on
+ * SQLite synchronously (one indexed row, microseconds; the one writer is this
+ * process, unless an operator command holds the file for a moment). A session is
+ * written at most about once an hour.
  */
 export function createPrincipalLookup(
   db: Database,

@@ -2,7 +2,7 @@ import type { Database } from '@portal/db';
 import { AppError } from '@portal/contracts';
 import type { Principal } from '../principal.ts';
 import type { EventBus } from '../realtime/events.ts';
-import { announceRevoked, revokeInside } from '../sessions/manage.ts';
+import { announceRevoked, revokeOthersInside } from '../sessions/manage.ts';
 import { lockPerson } from '../sessions/withdraw.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 
@@ -38,15 +38,7 @@ export function createPasswordService(db: Database, now: () => number, bus: Even
           data: { passwordHash },
         });
         if (count === 0) throw new AppError('ERR_INVALID_CREDENTIALS', 'The current password is wrong.');
-        const others = await tx.session.findMany({
-          where: { accountId, revokedAt: null, id: { not: caller.sessionId } },
-          select: { id: true },
-        });
-        const ids = others.map((s) => s.id);
-        return {
-          sessions: ids,
-          withdrawn: await revokeInside(db, tx, { person: accountId, sessions: ids, endChats: false, at }),
-        };
+        return revokeOthersInside(db, tx, accountId, caller.sessionId, at);
       });
       await announceRevoked(bus, sessions, withdrawn);
     },

@@ -28,13 +28,12 @@ export interface Revocation {
 }
 
 /**
- * Revokes sessions of one person inside a transaction: under the person lock (the
- * one portal_enqueue takes, so a racing enqueue finishes first and is undone, or
- * sees the revocation), revoked and their searches ended. Returns the sessions it
- * actually revoked (live ones) and what to announce.
+ * Revokes sessions of one person inside a transaction whose caller already holds the
+ * person lock (the one portal_enqueue takes, so a racing enqueue finishes first and
+ * is undone, or sees the revocation): revoked and their searches ended. Returns what
+ * to announce.
  */
 export async function revokeInside(db: Database, tx: PortalTransaction, r: Revocation): Promise<WithdrawnChats> {
-  await lockPerson(db, tx, r.person);
   await tx.session.updateMany({ where: { id: { in: r.sessions }, revokedAt: null }, data: { revokedAt: r.at } });
   return withdraw(db, tx, {
     person: r.person,
@@ -42,6 +41,27 @@ export async function revokeInside(db: Database, tx: PortalTransaction, r: Revoc
     ...(r.endChats ? { endChats: { by: r.person, reason: 'ended' as const } } : {}),
     at: r.at,
   });
+}
+
+/**
+ * Every live session of the account but `keep`, revoked inside the caller's
+ * transaction (the caller holds the person lock): sign out everywhere else, and a
+ * password change.
+ */
+export async function revokeOthersInside(
+  db: Database,
+  tx: PortalTransaction,
+  accountId: string,
+  keep: string,
+  at: Date,
+): Promise<{ sessions: string[]; withdrawn: WithdrawnChats }> {
+  const others = await tx.session.findMany({
+    where: { accountId, revokedAt: null, id: { not: keep } },
+    select: { id: true },
+  });
+  const sessions = others.map((s) => s.id);
+  if (sessions.length === 0) return { sessions, withdrawn: { ended: [] } };
+  return { sessions, withdrawn: await revokeInside(db, tx, { person: accountId, sessions, endChats: false, at }) };
 }
 
 /** After the commit: partners of ended chats are told, and the sessions' sockets close with 4401 on every instance. */
@@ -107,16 +127,7 @@ export function createSessionManagement(db: Database, life: SessionLifetime, bus
       const at = new Date(life.now());
       const { sessions, withdrawn } = await prisma.$transaction(async (tx) => {
         await lockPerson(db, tx, accountId);
-        const others = await tx.session.findMany({
-          where: { accountId, revokedAt: null, id: { not: caller.sessionId } },
-          select: { id: true },
-        });
-        const ids = others.map((s) => s.id);
-        if (ids.length === 0) return { sessions: ids, withdrawn: { ended: [] } };
-        return {
-          sessions: ids,
-          withdrawn: await revokeInside(db, tx, { person: accountId, sessions: ids, endChats: false, at }),
-        };
+        return revokeOthersInside(db, tx, accountId, caller.sessionId, at);
       });
       await announceRevoked(bus, sessions, withdrawn);
     },

@@ -244,6 +244,7 @@ for (const provider of PROVIDERS) {
       expect(sent.flat().some((r) => r === null)).toBe(true); // some sends lost the race
     });
 
+    // PostgreSQL only: SQLite has one writer, so no insert can ever see an uncommitted end to wait on.
     it.skipIf(provider !== 'postgresql')(
       'a message insert waits for an uncommitted end of its chat, then is refused (PostgreSQL)',
       async () => {

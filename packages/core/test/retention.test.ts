@@ -172,6 +172,7 @@ for (const provider of PROVIDERS) {
       expect(await w.test.db.prisma.chat.count({ where: { token: { in: made } } })).toBe(0);
     });
 
+    // PostgreSQL only: SQLite serves one instance, so there is no other instance's lock to skip for.
     it.skipIf(provider !== 'postgresql')('skips while another instance holds the purge lock (PostgreSQL)', async () => {
       const [a, b] = [await w.stranger(), await w.stranger()];
       const token = await chatOf(a, b, 1);

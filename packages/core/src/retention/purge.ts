@@ -1,6 +1,6 @@
 import type { Database } from '@portal/db';
 import type { RetentionConfig } from '../config.ts';
-import { sessionEnd, type SessionLifetime } from '../sessions/lifetime.ts';
+import type { SessionLifetime } from '../sessions/lifetime.ts';
 
 /** What one purge deleted. */
 export interface PurgeResult {
@@ -93,27 +93,36 @@ export function createRetentionService(db: Database, config: RetentionConfig, li
 
   /**
    * Sessions signed out, or strangers' sessions expired (idle or past their absolute
-   * lifetime: sessionEnd), more than `expiredSessionsMs` ago. A walk over the primary
-   * key, a bounded step at a time, so that no statement scans the whole table.
+   * lifetime), more than `expiredSessionsMs` ago. A walk over the primary key in which
+   * the database picks the due rows, at most SESSION_STEP of them a statement.
    */
   async function purgeSessions(at: number, result: PurgeResult): Promise<void> {
     const before = at - config.expiredSessionsMs;
+    // Signed out before `before`, or a stranger's session that ended before it: its end
+    // is min(created + max, last seen + idle) (sessionEnd), so either one being early is enough.
+    const dueWhere = {
+      OR: [
+        { revokedAt: { lt: new Date(before) } },
+        {
+          accountId: null,
+          OR: [
+            { createdAt: { lt: new Date(before - life.maxMs) } },
+            { lastSeenAt: { lt: new Date(before - life.idleMs) } },
+          ],
+        },
+      ],
+    };
     let cursor = '';
     for (;;) {
-      const rows = await prisma.session.findMany({
-        where: { id: { gt: cursor } },
+      // The database filters: only due rows come back, a bounded step at a time.
+      const due = await prisma.session.findMany({
+        where: { id: { gt: cursor }, ...dueWhere },
         orderBy: { id: 'asc' },
         take: SESSION_STEP,
-        select: { id: true, accountId: true, revokedAt: true, createdAt: true, lastSeenAt: true },
+        select: { id: true, accountId: true },
       });
-      if (rows.length === 0) return;
-      cursor = rows[rows.length - 1]!.id;
-      const due = rows.filter(
-        (s) =>
-          (s.revokedAt !== null && s.revokedAt.getTime() < before) ||
-          (s.accountId === null && sessionEnd(life, s.createdAt.getTime(), s.lastSeenAt.getTime()) < before),
-      );
-      if (due.length === 0) continue;
+      if (due.length === 0) return;
+      cursor = due[due.length - 1]!.id;
       const ids = due.map((s) => s.id);
       // A stranger is their session: the blocks they made go with them (blocks made on
       // them stay in their blockers' lists, naming a key nobody can hold again).

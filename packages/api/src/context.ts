@@ -20,6 +20,8 @@ export interface Context {
   setStatus(status: number): void;
   /** A response header for REST (e.g. Content-Disposition on the export); tRPC ignores it. */
   setHeader(name: string, value: string): void;
+  /** The request's If-None-Match header (GET /match/status answers 304 when it is the state's ETag). */
+  ifNoneMatch?: string | null;
   /** Where security events go (failed logins, refusals, moderator actions); the transports set it. */
   logger?: Logger;
 }

@@ -45,7 +45,7 @@ export const ZExportChat = z.object({
   token: z.string(),
   /** "Stranger", or the partner's username. */
   partner: z.string(),
-  matched_interest: z.string(),
+  matched_interest: z.string().nullable(),
   created_at: z.string(),
   /** When it ended or expired; null while it runs. */
   ended_at: z.string().nullable(),

@@ -8,7 +8,7 @@ export const ZBlock = z.object({
   id: z.string(),
   /** As in the chat list: "Stranger", or the person's username. */
   label: z.string(),
-  matched_interest: z.string(),
+  matched_interest: z.string().nullable(),
   created_at: z.string(),
 });
 export type TBlock = z.infer<typeof ZBlock>;

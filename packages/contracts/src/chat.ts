@@ -45,7 +45,7 @@ export const ZChatSummary = z.object({
   token: z.string(),
   /** "Stranger", or the partner's username. */
   partner: z.string(),
-  matched_interest: z.string(),
+  matched_interest: z.string().nullable(),
   common_interests: z.array(z.string()),
   created_at: z.string(),
   expires_at: z.string(),

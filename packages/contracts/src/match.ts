@@ -18,7 +18,15 @@ export type TInterests = z.output<typeof ZInterests>;
  * non-string tag is ERR_MATCH_UNSUPPORTED_INTEREST while a missing array is ERR_BAD_REQUEST. */
 export const ZEnqueueInput = z.object({
   interests: z.array(z.unknown()),
+  /** SPEC §9 fallback to anyone: after MATCH_FALLBACK_SECONDS without a shared-tag partner, pair with anyone who agreed too. */
+  fallback: z.boolean().optional(),
 });
+
+/** `GET /match/status` query: `wait` holds the request (with If-None-Match) up to this many seconds. */
+export const ZStatusInput = z
+  .object({ wait: z.coerce.number().int().min(1).max(30).optional() })
+  .strict();
+export const MAX_STATUS_WAIT_SECONDS = 30;
 
 export const ZMatchStateName = z.enum(['idle', 'searching', 'matched']);
 
@@ -29,6 +37,10 @@ export const ZMatchState = z.object({
   matched_interest: z.string().optional(),
   common_interests: z.array(z.string()).optional(),
   expires_at: z.string().optional(),
+  /** searching: whether the caller agreed to fall back to anyone; matched: true for a fallback pair (no shared tag). */
+  fallback: z.boolean().optional(),
+  /** searching with fallback on: when the entry opens to anyone (the search's start + MATCH_FALLBACK_SECONDS). */
+  fallback_at: z.string().optional(),
 });
 
 export type TMatchState = z.infer<typeof ZMatchState>;

@@ -42,7 +42,7 @@ export const ZReport = z.object({
   id: z.string(),
   reason: z.string(),
   created_at: z.string(),
-  matched_interest: z.string(),
+  matched_interest: z.string().nullable(),
   reporter: ZParty,
   reported: ZParty,
   excerpt: z.array(ZExcerptLine),

@@ -23,6 +23,11 @@ export type PortalEvent =
   | { type: 'messages_removed'; chat: string; sender: string }
   | { type: 'matched'; session: string; match: TMatchState }
   /**
+   * These sessions' searches ended without a match (a cancel, possibly from another tab,
+   * or the presence grace): held status requests answer at once.
+   */
+  | { type: 'search_ended'; sessions: string[] }
+  /**
    * Close the sockets of these sessions, or of every session of this person, with
    * this error: a block, a suspension, a logout or a revoked session.
    */

@@ -23,6 +23,8 @@ export const ZEnv = z.object({
   CHAT_TTL_HOURS: z.coerce.number().positive().default(24),
   /** Two people who shared a chat are not paired again for this long after it ended; 0 turns it off. */
   MATCH_REPEAT_COOLDOWN_MINUTES: z.coerce.number().min(0).default(30),
+  /** SPEC §9: a search that agreed to fall back opens to anyone after this long. */
+  MATCH_FALLBACK_SECONDS: positiveInt(15),
   REAPER_INTERVAL_SECONDS: positiveInt(5),
   /** A session with no request for this many days is over (401); last_seen_at is kept to the hour. */
   SESSION_IDLE_DAYS: z.coerce.number().positive().default(30),

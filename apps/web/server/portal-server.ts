@@ -79,7 +79,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   const core = createCore(db, {
     bus,
     config: coreConfig(env),
-    onBackgroundError: (error) => logger.warn('last_seen_at write failed', { err: String(error) }),
+    onBackgroundError: (error) => logger.warn('background write failed', { err: String(error) }),
   });
   const http = {
     core,

@@ -70,7 +70,7 @@ export interface CoreOptions {
   now?: () => number;
   /** Defaults to an in-process bus (one instance). */
   bus?: EventBus;
-  /** Where work nobody awaits reports failure (the hourly last_seen_at write); ignored by default. */
+  /** Where work nobody awaits reports failure (the hourly last_seen_at write, presence writes); ignored by default. */
   onBackgroundError?: (error: unknown) => void;
 }
 
@@ -85,6 +85,7 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
   const metrics = createMetrics(db, now);
   const bus = options.bus ?? createLocalBus();
   const chats = createChatService(db, now, bus);
+  const onBackgroundError = options.onBackgroundError ?? (() => undefined);
   return {
     db,
     config,
@@ -95,9 +96,9 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
       maxMs: config.sessionMaxMs,
       now,
       bus,
-      onError: options.onBackgroundError ?? (() => undefined),
+      onError: onBackgroundError,
     }),
-    matching: createMatchingService(db, config, now, metrics, bus, options.onBackgroundError ?? (() => undefined)),
+    matching: createMatchingService(db, config, now, metrics, bus, onBackgroundError),
     chats,
     accounts: createAccountService(db, now, bus),
     passwords: createPasswordService(db, now, bus),
@@ -146,7 +147,7 @@ export function startMatchmaker(core: Core, onError: (error: unknown) => void): 
       .catch(onError)
       .finally(() => (busy = false));
   }, MATCHMAKER_TICK_MS);
-  const beat = setInterval(() => core.matching.presence.beat().catch(onError), core.matching.presence.beatMs);
+  const beat = setInterval(() => void core.matching.presence.beat(), core.matching.presence.beatMs);
   tick.unref();
   beat.unref();
   return () => {

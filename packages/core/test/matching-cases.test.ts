@@ -404,7 +404,7 @@ async function stage(w: World, core: Core, c: Scene, prefix: string) {
     session,
     chatOf,
     /** Leave nobody waiting for the next case. */
-    async leave() {
+    leave: async () => {
       for (const list of sessions.values()) for (const p of list) await core.matching.cancel(p);
     },
   };

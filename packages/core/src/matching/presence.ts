@@ -27,6 +27,8 @@ export interface Presence {
   beat(): Promise<void>;
   /** How often `beat` must run. */
   readonly beatMs: number;
+  /** Resolves once every presence write started so far is done. */
+  settled(): Promise<void>;
 }
 
 /** Sessions per heartbeat statement. */
@@ -39,6 +41,10 @@ export function createPresence(
   onError: (error: unknown) => void,
 ): Presence {
   const sockets = new Map<string, number>();
+  // The writes run one after another, in the order the sockets opened and closed: a close
+  // never lands before the open it follows.
+  let chain: Promise<void> = Promise.resolve();
+  const write = (work: () => Promise<void>): Promise<void> => (chain = chain.then(work).catch(onError));
   // Often enough that a beat always lands before the grace a close left runs out.
   const beatMs = Math.max(250, Math.min(5_000, Math.floor(graceMs / 2)));
   const openUntil = () => now() + graceMs + beatMs;
@@ -49,7 +55,7 @@ export function createPresence(
       const count = sockets.get(sessionId) ?? 0;
       sockets.set(sessionId, count + 1);
       // A reconnect within the grace keeps the search (the previous socket may have been elsewhere).
-      if (count === 0) matcher.markPresent([sessionId], openUntil()).catch(onError);
+      if (count === 0) void write(() => matcher.markPresent([sessionId], openUntil()));
     },
     closed(sessionId) {
       const count = (sockets.get(sessionId) ?? 1) - 1;
@@ -58,15 +64,19 @@ export function createPresence(
         return;
       }
       sockets.delete(sessionId);
-      matcher.markLeaving(sessionId, now() + graceMs).catch(onError);
+      const until = now() + graceMs;
+      void write(() => matcher.markLeaving(sessionId, until));
     },
     here: (sessionId) => sockets.has(sessionId),
-    async beat() {
+    beat() {
       const sessions = [...sockets.keys()];
       const until = openUntil();
-      for (let i = 0; i < sessions.length; i += BEAT_CHUNK) {
-        await matcher.markPresent(sessions.slice(i, i + BEAT_CHUNK), until);
-      }
+      return write(async () => {
+        for (let i = 0; i < sessions.length; i += BEAT_CHUNK) {
+          await matcher.markPresent(sessions.slice(i, i + BEAT_CHUNK), until);
+        }
+      });
     },
+    settled: () => chain,
   };
 }

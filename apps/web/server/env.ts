@@ -23,8 +23,10 @@ export const ZEnv = z.object({
   CHAT_TTL_HOURS: z.coerce.number().positive().default(24),
   /** Two people who shared a chat are not paired again for this long after it ended; 0 turns it off. */
   MATCH_REPEAT_COOLDOWN_MINUTES: z.coerce.number().min(0).default(30),
-  /** SPEC §9: a search that agreed to fall back opens to anyone after this long. */
-  MATCH_FALLBACK_SECONDS: positiveInt(15),
+  /** A search that agreed to fall back to anyone opens to anyone after this many seconds (SPEC §9). */
+  MATCH_FALLBACK_SECONDS: z.coerce.number().positive().default(15),
+  /** A search whose page had a socket leaves the queue this long after its last socket closed (SPEC §9). */
+  MATCH_PRESENCE_GRACE_SECONDS: z.coerce.number().positive().default(10),
   REAPER_INTERVAL_SECONDS: positiveInt(5),
   /** A session with no request for this many days is over (401); last_seen_at is kept to the hour. */
   SESSION_IDLE_DAYS: z.coerce.number().positive().default(30),
@@ -149,6 +151,8 @@ export function coreConfig(env: TEnv) {
     queueTtlMs: env.MATCH_QUEUE_TTL_SECONDS * 1000,
     chatTtlMs: env.CHAT_TTL_HOURS * 3_600_000,
     repeatCooldownMs: env.MATCH_REPEAT_COOLDOWN_MINUTES * 60_000,
+    fallbackMs: env.MATCH_FALLBACK_SECONDS * 1000,
+    presenceGraceMs: env.MATCH_PRESENCE_GRACE_SECONDS * 1000,
     sessionIdleMs: env.SESSION_IDLE_DAYS * DAY_MS,
     sessionMaxMs: env.SESSION_MAX_DAYS * DAY_MS,
     // What the retention purge keeps, and for how long (README, "What is kept for how long").

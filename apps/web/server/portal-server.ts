@@ -19,6 +19,7 @@ import {
   createLogger,
   createPostgresBus,
   startPurger,
+  startMatchmaker,
   startReaper,
   type Core,
   type EventBus,
@@ -79,7 +80,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   const core = createCore(db, {
     bus,
     config: coreConfig(env),
-    onBackgroundError: (error) => logger.warn('last_seen_at write failed', { err: String(error) }),
+    onBackgroundError: (error) => logger.warn('background write failed', { err: String(error) }),
   });
   const http = {
     core,
@@ -105,6 +106,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   const stopReaper = startReaper(core, env.REAPER_INTERVAL_SECONDS * 1000, (error) =>
     logger.error('reaper failed', { err: String(error) }),
   );
+  const stopMatchmaker = startMatchmaker(core, (error) => logger.error('matchmaker failed', { err: String(error) }));
   const stopPurger = startPurger(
     core,
     env.PURGE_INTERVAL_MINUTES * 60_000,
@@ -180,6 +182,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   const close = () =>
     (closing ??= (async () => {
       stopReaper();
+      stopMatchmaker();
       stopPurger();
       await sockets.close();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -6,6 +6,10 @@ export interface CoreConfig {
   chatTtlMs: number;
   /** Two people who shared a chat are not paired again until this long after it ended (MATCH_REPEAT_COOLDOWN_MINUTES; 0 = off). */
   repeatCooldownMs: number;
+  /** A searching entry that agreed to fall back to anyone opens this long after its search began (MATCH_FALLBACK_SECONDS). */
+  fallbackMs: number;
+  /** A search whose page had a socket leaves the queue this long after its last socket closed (MATCH_PRESENCE_GRACE_SECONDS). */
+  presenceGraceMs: number;
   /** A session with no request for this long is over (SESSION_IDLE_DAYS). */
   sessionIdleMs: number;
   /** A session is over this long after it was created, however busy (SESSION_MAX_DAYS). */
@@ -35,6 +39,8 @@ export const DEFAULT_CORE_CONFIG: CoreConfig = {
   queueTtlMs: 60_000,
   chatTtlMs: 24 * 3_600_000,
   repeatCooldownMs: 30 * 60_000,
+  fallbackMs: 15_000,
+  presenceGraceMs: 10_000,
   sessionIdleMs: 30 * 86_400_000,
   sessionMaxMs: 180 * 86_400_000,
   retention: DEFAULT_RETENTION,

@@ -70,7 +70,7 @@ export interface CoreOptions {
   now?: () => number;
   /** Defaults to an in-process bus (one instance). */
   bus?: EventBus;
-  /** Where work nobody awaits reports failure (the hourly last_seen_at write); ignored by default. */
+  /** Where work nobody awaits reports failure (the hourly last_seen_at write, presence writes); ignored by default. */
   onBackgroundError?: (error: unknown) => void;
 }
 
@@ -85,6 +85,7 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
   const metrics = createMetrics(db, now);
   const bus = options.bus ?? createLocalBus();
   const chats = createChatService(db, now, bus);
+  const onBackgroundError = options.onBackgroundError ?? (() => undefined);
   return {
     db,
     config,
@@ -95,9 +96,9 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
       maxMs: config.sessionMaxMs,
       now,
       bus,
-      onError: options.onBackgroundError ?? (() => undefined),
+      onError: onBackgroundError,
     }),
-    matching: createMatchingService(db, config, now, metrics, bus),
+    matching: createMatchingService(db, config, now, metrics, bus, onBackgroundError),
     chats,
     accounts: createAccountService(db, now, bus),
     passwords: createPasswordService(db, now, bus),
@@ -124,6 +125,35 @@ export function startReaper(core: Core, intervalMs: number, onError: (error: unk
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** How often the matchmaker sweeps absent searches and runs the fallback pass. */
+export const MATCHMAKER_TICK_MS = 500;
+
+/**
+ * The background half of matching (SPEC §9), on every instance: every half second,
+ * searches whose page went away leave the queue and open fallback entries are paired
+ * (portal_fallback_pass makes that exactly once across instances); every presence beat,
+ * this instance's sockets keep their searches. Returns a stop function.
+ */
+export function startMatchmaker(core: Core, onError: (error: unknown) => void): () => void {
+  let busy = false;
+  const tick = setInterval(() => {
+    if (busy) return; // a slow database: skip a tick rather than pile passes up
+    busy = true;
+    core.matching
+      .sweepAbsent()
+      .then(() => core.matching.fallbackPass())
+      .catch(onError)
+      .finally(() => (busy = false));
+  }, MATCHMAKER_TICK_MS);
+  const beat = setInterval(() => void core.matching.presence.beat(), core.matching.presence.beatMs);
+  tick.unref();
+  beat.unref();
+  return () => {
+    clearInterval(tick);
+    clearInterval(beat);
+  };
 }
 
 /**

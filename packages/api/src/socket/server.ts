@@ -306,6 +306,7 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     const mine = bySession.get(principal.sessionId) ?? new Set<Connection>();
     mine.add(conn);
     bySession.set(principal.sessionId, mine);
+    core.matching.presence.opened(principal.sessionId);
     perIp.set(slot, (perIp.get(slot) ?? 0) + 1);
     core.metrics.socketsOpen.inc();
     ws.on('pong', () => (conn.alive = true));
@@ -319,6 +320,7 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
       });
       mine.delete(conn);
       if (mine.size === 0) bySession.delete(principal.sessionId);
+      core.matching.presence.closed(principal.sessionId);
       const left = (perIp.get(slot) ?? 1) - 1;
       if (left === 0) perIp.delete(slot);
       else perIp.set(slot, left);

@@ -7,12 +7,12 @@ import { newChatToken, newId } from '../tokens.ts';
 import { refusalOf } from '../principal.ts';
 import { splitTags } from './rules.ts';
 import { SQL } from './sql.ts';
-import type { EnqueueOutcome, EnqueueRequest, Matcher, StatusRow } from './types.ts';
+import type { EnqueueOutcome, EnqueueRequest, FallbackPair, FallbackPassRequest, Matcher, StatusRow } from './types.ts';
 
 /**
  * Why matching is atomic on PostgreSQL (READ COMMITTED, several app instances).
  * The enqueue runs server-side in `portal_enqueue` (prisma/postgres/migrations/
- * ..._blocks, its latest version), one round trip, so its locks are held only for the
+ * ..._fallback_pass, its latest version; the fallback pass is portal_fallback_pass there), one round trip, so its locks are held only for the
  * database's own work:
  *
  * - It first takes transaction-scoped advisory locks on its person, then on
@@ -44,7 +44,47 @@ export function createPostgresMatcher(db: PostgresDatabase): Matcher {
     deleteEntryBySession: pgStatement(SQL.deleteEntryBySession),
     status: pgStatement(SQL.status),
     reap: pgStatement(`${SQL.reap} RETURNING seq`),
+    markPresent: pgStatement(
+      'UPDATE queue_entries SET present_until = :until WHERE session_id = ANY(:sessions::text[])',
+    ),
+    markLeaving: pgStatement(SQL.markLeaving),
+    extendPresence: pgStatement(SQL.extendPresence),
+    // Under the person's lock, as every change to a person's entry: an enqueue refreshing
+    // this entry right now is not undone behind its back (the entry waits for the next sweep).
+    sweepAbsent: pgStatement(`DELETE FROM queue_entries
+                              WHERE present_until <= :now AND pg_try_advisory_xact_lock(1, hashtext(person_key))
+                              RETURNING session_id`),
   };
+
+  async function fallbackPassOnce(req: FallbackPassRequest): Promise<FallbackPair[]> {
+    const chats = Array.from({ length: PAIRS_PER_PASS_CALL }, () => ({ id: newId(), token: newChatToken() }));
+    const rows = await pgRows<FallbackRow>(pool, FALLBACK_PASS, [
+      pgTime(req.now),
+      pgTime(req.repeatAfter),
+      pgTime(req.now + req.chatTtlMs),
+      chats.map((chat) => chat.id),
+      chats.map((chat) => chat.token),
+    ]);
+    return rows.map((row) => ({
+      chat: {
+        id: row.r_chat_id,
+        token: row.r_chat_token,
+        matchedInterest: null,
+        commonInterests: [],
+        expiresAt: req.now + req.chatTtlMs,
+      },
+      older: {
+        sessionId: row.r_older_session,
+        personKey: row.r_older_person,
+        waitedMs: req.now - row.r_older_enqueued_at,
+      },
+      newer: {
+        sessionId: row.r_newer_session,
+        personKey: row.r_newer_person,
+        waitedMs: req.now - row.r_newer_enqueued_at,
+      },
+    }));
+  }
 
   async function enqueueOnce(req: EnqueueRequest): Promise<EnqueueOutcome | 'busy'> {
     const { principal: me, interests, now } = req;
@@ -61,6 +101,9 @@ export function createPostgresMatcher(db: PostgresDatabase): Matcher {
       chatId,
       token,
       pgTime(req.repeatAfter),
+      req.fallbackMs,
+      req.presentUntil === null ? null : pgTime(req.presentUntil),
+      pgTime(req.presentAtLeast),
     ]);
     switch (row?.r_outcome) {
       case 'busy':
@@ -74,7 +117,12 @@ export function createPostgresMatcher(db: PostgresDatabase): Matcher {
       case 'slot_limit':
         throw new AppError('ERR_MATCH_SLOT_LIMIT');
       case 'searching':
-        return { state: 'searching', interests: splitTags(row.r_interests!), expiresAt: now + req.queueTtlMs };
+        return {
+          state: 'searching',
+          interests: splitTags(row.r_interests!),
+          expiresAt: now + req.queueTtlMs,
+          fallbackAt: req.fallbackMs === null ? null : row.r_enqueued_at! + req.fallbackMs,
+        };
       case 'matched':
         return {
           state: 'matched',
@@ -115,10 +163,44 @@ export function createPostgresMatcher(db: PostgresDatabase): Matcher {
     status: async (sessionId, now) =>
       (await q.status.rows<StatusRow>(pool, { session: sessionId, now: pgTime(now) }))[0],
     reap: async (now) => (await q.reap.rows(pool, { now: pgTime(now) })).length,
+    markPresent: async (sessionIds, until) => {
+      await q.markPresent.rows(pool, { sessions: sessionIds, until: pgTime(until) });
+    },
+    markLeaving: async (session, until) => {
+      await q.markLeaving.rows(pool, { session, until: pgTime(until) });
+    },
+    extendPresence: async (session, atLeast) => {
+      await q.extendPresence.rows(pool, { session, atLeast: pgTime(atLeast) });
+    },
+    sweepAbsent: async (now) =>
+      (await q.sweepAbsent.rows<{ session_id: string }>(pool, { now: pgTime(now) })).map((row) => row.session_id),
+    async fallbackPass(request) {
+      const pairs: FallbackPair[] = [];
+      for (;;) {
+        const made = await fallbackPassOnce(request);
+        pairs.push(...made);
+        if (made.length < PAIRS_PER_PASS_CALL) return pairs;
+      }
+    },
   };
 }
 
-const ENQUEUE = 'SELECT * FROM portal_enqueue($1, $2, $3::text[], $4, $5, $6, $7, $8, $9, $10)';
+const FALLBACK_PASS = 'SELECT * FROM portal_fallback_pass($1, $2, $3, $4::text[], $5::text[])';
+/** Chat ids and tokens handed to one portal_fallback_pass call; it is called again while they run out. */
+const PAIRS_PER_PASS_CALL = 32;
+
+interface FallbackRow {
+  r_chat_id: string;
+  r_chat_token: string;
+  r_older_session: string;
+  r_older_person: string;
+  r_older_enqueued_at: number;
+  r_newer_session: string;
+  r_newer_person: string;
+  r_newer_enqueued_at: number;
+}
+
+const ENQUEUE = 'SELECT * FROM portal_enqueue($1, $2, $3::text[], $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)';
 
 interface EnqueueRow {
   r_outcome:

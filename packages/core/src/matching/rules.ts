@@ -16,6 +16,11 @@ export function sameSet(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((tag) => b.includes(tag));
 }
 
+/** The chat of a fallback pair (SPEC §9): no matched interest, no common ones. */
+export function fallbackChat(now: number, chatTtlMs: number): MatchedChat {
+  return { id: newId(), token: newChatToken(), matchedInterest: null, commonInterests: [], expiresAt: now + chatTtlMs };
+}
+
 /**
  * The chat both people get. Shared tags keep the enqueuer's order; the first of
  * them is the `matched_interest`.

@@ -6,18 +6,50 @@ import { chatLimitOf, refusalOf, standingOf, type Principal } from '../principal
 import { createPostgresMatcher } from './postgres.ts';
 import { parseInterests, splitTags } from './rules.ts';
 import { createSqliteMatcher } from './sqlite.ts';
+import { createPresence, type Presence } from './presence.ts';
 import type { EnqueueOutcome } from './types.ts';
 import type { EventBus } from '../realtime/events.ts';
 
+export interface EnqueueOptions {
+  /** SPEC §9: after MATCH_FALLBACK_SECONDS without a shared-tag partner, pair with anyone who agreed too. */
+  fallback?: boolean;
+}
+
 export interface MatchingService {
-  enqueue(principal: Principal, rawInterests: unknown[]): Promise<TMatchState>;
+  enqueue(principal: Principal, rawInterests: unknown[], options?: EnqueueOptions): Promise<TMatchState>;
   status(principal: Principal): Promise<TMatchState>;
   cancel(principal: Principal): Promise<TMatchState>;
   /** Removes queue entries past their deadline; the reaper calls it periodically. */
   reap(): Promise<number>;
+  /** Pairs open fallback entries with each other and tells both people; returns the pairs made. */
+  fallbackPass(): Promise<number>;
+  /** Removes the searches whose page went away (SPEC §9 presence); returns how many. */
+  sweepAbsent(): Promise<number>;
+  /** This instance's sockets, as presence sees them; the socket server reports to it. */
+  presence: Presence;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The matched state of a chat; a fallback pair has no matched interest and says so. */
+function matchedState(token: string, matchedInterest: string | null, common: string[], expiresAt: number): TMatchState {
+  return matchedInterest === null
+    ? { state: 'matched', token, common_interests: [], expires_at: iso(expiresAt), fallback: true }
+    : {
+        state: 'matched',
+        token,
+        matched_interest: matchedInterest,
+        common_interests: common,
+        expires_at: iso(expiresAt),
+      };
+}
+
+/** `fallback` and `fallback_at` appear only when the caller agreed (the state is unchanged for everyone else). */
+function searchingState(interests: string[], expiresAt: number, fallbackAt: number | null): TMatchState {
+  return fallbackAt === null
+    ? { state: 'searching', interests, expires_at: iso(expiresAt) }
+    : { state: 'searching', interests, expires_at: iso(expiresAt), fallback: true, fallback_at: iso(fallbackAt) };
+}
 
 const REAP_GRACE_MS = 10_000;
 
@@ -33,22 +65,25 @@ export function createMatchingService(
   now: () => number,
   metrics: Metrics,
   bus: EventBus,
+  onBackgroundError: (error: unknown) => void,
 ): MatchingService {
   const matcher = db.provider === 'sqlite' ? createSqliteMatcher(db) : createPostgresMatcher(db);
+  const presence = createPresence(matcher, config.presenceGraceMs, now, onBackgroundError);
 
   const toState = (outcome: EnqueueOutcome): TMatchState =>
     outcome.state === 'searching'
-      ? { state: 'searching', interests: outcome.interests, expires_at: iso(outcome.expiresAt) }
-      : {
-          state: 'matched',
-          token: outcome.chat.token,
-          matched_interest: outcome.chat.matchedInterest,
-          common_interests: outcome.chat.commonInterests,
-          expires_at: iso(outcome.chat.expiresAt),
-        };
+      ? searchingState(outcome.interests, outcome.expiresAt, outcome.fallbackAt)
+      : matchedState(
+          outcome.chat.token,
+          outcome.chat.matchedInterest,
+          outcome.chat.commonInterests,
+          outcome.chat.expiresAt,
+        );
 
   return {
-    async enqueue(principal, rawInterests) {
+    presence,
+
+    async enqueue(principal, rawInterests, options = {}) {
       assertMayMatch(principal);
       const interests = parseInterests(rawInterests);
       const at = now();
@@ -60,6 +95,9 @@ export function createMatchingService(
         chatTtlMs: config.chatTtlMs,
         chatLimit: chatLimitOf(principal),
         repeatAfter: at - config.repeatCooldownMs,
+        fallbackMs: options.fallback ? config.fallbackMs : null,
+        presentUntil: presence.here(principal.sessionId) ? at + config.presenceGraceMs + presence.beatMs : null,
+        presentAtLeast: at + config.presenceGraceMs,
       });
       const state = toState(outcome);
       if (outcome.state === 'matched') {
@@ -74,16 +112,21 @@ export function createMatchingService(
       const at = now();
       const row = await matcher.status(principal.sessionId, at);
       if (row?.queueInterests != null && row.queueExpiresAt != null) {
-        return { state: 'searching', interests: splitTags(row.queueInterests), expires_at: iso(row.queueExpiresAt) };
+        // Reading the status shows the page is still there (SPEC §9): a search whose socket
+        // went away stays for another grace. Only then is this read a write.
+        const atLeast = at + config.presenceGraceMs;
+        if (row.queuePresentUntil != null && row.queuePresentUntil < atLeast) {
+          await matcher.extendPresence(principal.sessionId, atLeast);
+        }
+        return searchingState(splitTags(row.queueInterests), row.queueExpiresAt, row.queueFallbackAt);
       }
       if (row?.chatToken != null && row.chatEndedAt == null && row.chatExpiresAt != null && row.chatExpiresAt > at) {
-        return {
-          state: 'matched',
-          token: row.chatToken,
-          matched_interest: row.matchedInterest ?? '',
-          common_interests: splitTags(row.commonInterests ?? ''),
-          expires_at: iso(row.chatExpiresAt),
-        };
+        return matchedState(
+          row.chatToken,
+          row.matchedInterest,
+          splitTags(row.commonInterests ?? ''),
+          row.chatExpiresAt,
+        );
       }
       return { state: 'idle' };
     },
@@ -97,5 +140,31 @@ export function createMatchingService(
     // deadline already never matches and reads idle, and a refresh racing the reaper
     // at the deadline (PostgreSQL, another instance) must still find its entry.
     reap: () => matcher.reap(now() - REAP_GRACE_MS),
+
+    async fallbackPass() {
+      const at = now();
+      const pairs = await matcher.fallbackPass({
+        now: at,
+        repeatAfter: at - config.repeatCooldownMs,
+        chatTtlMs: config.chatTtlMs,
+      });
+      for (const { chat, older, newer } of pairs) {
+        metrics.recordFallbackMatch([older.waitedMs, newer.waitedMs]);
+        // Neither person asked for anything just now: both learn it by push (socket, held status).
+        const match = matchedState(chat.token, null, [], chat.expiresAt);
+        await bus.publish({ type: 'matched', session: older.sessionId, match });
+        await bus.publish({ type: 'matched', session: newer.sessionId, match });
+      }
+      return pairs.length;
+    },
+
+    async sweepAbsent() {
+      const sessions = await matcher.sweepAbsent(now());
+      if (sessions.length > 0) {
+        metrics.recordPresenceRemovals(sessions.length);
+        await bus.publish({ type: 'search_ended', sessions });
+      }
+      return sessions.length;
+    },
   };
 }

@@ -1,12 +1,22 @@
 import type { SqliteDatabase } from '@portal/db';
 import { AppError } from '@portal/contracts';
 import { refusalOf, standingOf } from '../principal.ts';
-import { joinTags, newMatchedChat, sameSet, splitTags } from './rules.ts';
-import { SQL } from './sql.ts';
-import type { CandidateRow, EnqueueOutcome, EnqueueRequest, Matcher, StatusRow } from './types.ts';
+import { fallbackChat, joinTags, newMatchedChat, sameSet, splitTags } from './rules.ts';
+import { PARTNER_ALLOWED, SQL } from './sql.ts';
+import type {
+  CandidateRow,
+  MatchedChat,
+  EnqueueOutcome,
+  EnqueueRequest,
+  FallbackPair,
+  FallbackPassRequest,
+  Matcher,
+  OpenEntryRow,
+  StatusRow,
+} from './types.ts';
 
 // The enqueue's own statements. PostgreSQL runs the same steps server-side, in
-// portal_enqueue (prisma/postgres/migrations/..._blocks, the latest version). Every
+// portal_enqueue (prisma/postgres/migrations/..._fallback_pass, the latest version). Every
 // rule below has the same name there; packages/core/test/matching-cases.test.ts runs
 // one table of cases against both.
 
@@ -21,16 +31,7 @@ function candidateSql(tagCount: number): string {
     FROM queue_tags t JOIN queue_entries e ON e.seq = t.entry_seq
     WHERE t.tag IN (${tags}) AND t.expires_at > :now
       AND e.person_key <> :person
-      AND (SELECT COUNT(*) FROM chat_participants c
-           WHERE c.person_key = e.person_key AND c.active_until > :now) < e.chat_limit
-      -- Rule "no shared chat, no repeat": a chat of the two that is active, or ended
-      -- after :repeatAfter (now minus the cooldown), excludes the pair.
-      AND NOT EXISTS (
-        SELECT 1 FROM chat_participants mine JOIN chat_participants theirs ON theirs.chat_id = mine.chat_id
-        WHERE mine.person_key = :person AND mine.active_until > :repeatAfter AND theirs.person_key = e.person_key)
-      -- Rule "blocked pairs": a block either way excludes the pair, one index probe each.
-      AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_key = :person AND b.blocked_key = e.person_key)
-      AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_key = e.person_key AND b.blocked_key = :person)
+      AND ${PARTNER_ALLOWED}
     ORDER BY t.entry_seq
     LIMIT 1`;
 }
@@ -41,20 +42,44 @@ function candidateParams(interests: string[], person: string, now: number, repea
   return params;
 }
 
+/**
+ * The fallback pass's partner for the open entry `:seq` of `:person`: the oldest open entry
+ * after it that passes every exclusion. Older open entries were offered this one already
+ * (the relation is symmetric), so the scan starts after it.
+ */
+const FALLBACK_PARTNER = `
+    SELECT e.seq, e.session_id, e.person_key, e.chat_limit, e.enqueued_at
+    FROM queue_entries e
+    WHERE e.fallback_at <= :now AND e.expires_at > :now AND e.seq > :seq
+      AND e.person_key <> :person
+      AND ${PARTNER_ALLOWED}
+    ORDER BY e.seq
+    LIMIT 1`;
+
 const LOCAL = {
-  entryBySession: 'SELECT seq, interests, enqueued_at, expires_at FROM queue_entries WHERE session_id = :session',
+  entryBySession:
+    'SELECT seq, interests, enqueued_at, expires_at, present_until FROM queue_entries WHERE session_id = :session',
   deleteEntry: 'DELETE FROM queue_entries WHERE seq = :seq',
   activeChats: 'SELECT COUNT(*) AS n FROM chat_participants WHERE person_key = :person AND active_until > :now',
-  refreshEntry: 'UPDATE queue_entries SET expires_at = :expires WHERE seq = :seq',
+  refreshEntry: `UPDATE queue_entries SET expires_at = :expires, fallback_at = :fallbackAt,
+                   present_until = CASE WHEN present_until IS NULL THEN :present
+                                        ELSE MAX(present_until, :presentAtLeast, COALESCE(:present, 0)) END
+                 WHERE seq = :seq`,
   refreshTags: 'UPDATE queue_tags SET expires_at = :expires WHERE entry_seq = :seq',
-  insertEntry: `INSERT INTO queue_entries (session_id, person_key, interests, chat_limit, enqueued_at, expires_at)
-                VALUES (:session, :person, :interests, :limit, :now, :expires) RETURNING seq`,
+  insertEntry: `INSERT INTO queue_entries (session_id, person_key, interests, chat_limit, enqueued_at, expires_at,
+                                           fallback_at, present_until)
+                VALUES (:session, :person, :interests, :limit, :now, :expires, :fallbackAt, :present) RETURNING seq`,
   insertTag: 'INSERT INTO queue_tags (tag, entry_seq, expires_at) VALUES (:tag, :seq, :expires)',
   insertChat: `INSERT INTO chats (id, token, matched_interest, common_interests, created_at, expires_at)
                VALUES (:id, :token, :matched, :common, :now, :expires)`,
   insertParticipant: `INSERT INTO chat_participants (chat_id, person_key, session_id, account_id, active_until)
                       SELECT :chat, :person, s.id, s.account_id, :expires FROM sessions s WHERE s.id = :session`,
   setLastChat: 'UPDATE sessions SET last_chat_id = :chat WHERE id = :session',
+  openEntries: `SELECT seq, session_id, person_key, chat_limit, enqueued_at FROM queue_entries
+                WHERE fallback_at <= :now AND expires_at > :now ORDER BY seq`,
+  sweepAbsent: 'DELETE FROM queue_entries WHERE present_until <= :now RETURNING session_id',
+  markPresent:
+    'UPDATE queue_entries SET present_until = :until WHERE session_id IN (SELECT value FROM json_each(:sessions))',
 } as const;
 
 interface EntryRow {
@@ -62,6 +87,7 @@ interface EntryRow {
   interests: string;
   enqueued_at: number;
   expires_at: number;
+  present_until: number | null;
 }
 
 const named = (sql: string): string => sql.replace(/:(\w+)/g, '@$1');
@@ -94,6 +120,28 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
     status: prepare<StatusRow>(SQL.status),
     reap: prepare(SQL.reap),
     candidates: [1, 2, 3].map((n) => prepare<CandidateRow>(candidateSql(n))),
+    markPresent: prepare(LOCAL.markPresent),
+    markLeaving: prepare(SQL.markLeaving),
+    extendPresence: prepare(SQL.extendPresence),
+    openEntries: prepare<OpenEntryRow>(LOCAL.openEntries),
+    fallbackPartner: prepare<OpenEntryRow>(FALLBACK_PARTNER),
+    sweepAbsent: prepare<{ session_id: string }>(LOCAL.sweepAbsent),
+  };
+
+  /** One chat for two people: the chat row, both participants, both sessions' latest chat. */
+  const insertPair = (chat: MatchedChat, now: number, a: Participant, b: Participant) => {
+    s.insertChat.run({
+      id: chat.id,
+      token: chat.token,
+      matched: chat.matchedInterest,
+      common: joinTags(chat.commonInterests),
+      now,
+      expires: chat.expiresAt,
+    });
+    for (const side of [a, b]) {
+      s.insertParticipant.run({ chat: chat.id, person: side.person, session: side.session, expires: chat.expiresAt });
+      s.setLastChat.run({ chat: chat.id, session: side.session });
+    }
   };
 
   const enqueueTx = conn.transaction((req: EnqueueRequest): EnqueueOutcome => {
@@ -121,23 +169,7 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
       const chat = newMatchedChat(interests, splitTags(candidate.interests), now, req.chatTtlMs);
       s.deleteEntry.run({ seq: candidate.seq });
       if (entry) s.deleteEntry.run({ seq: entry.seq });
-      s.insertChat.run({
-        id: chat.id,
-        token: chat.token,
-        matched: chat.matchedInterest,
-        common: joinTags(chat.commonInterests),
-        now,
-        expires: chat.expiresAt,
-      });
-      s.insertParticipant.run({ chat: chat.id, person, session, expires: chat.expiresAt });
-      s.insertParticipant.run({
-        chat: chat.id,
-        person: candidate.person_key,
-        session: candidate.session_id,
-        expires: chat.expiresAt,
-      });
-      s.setLastChat.run({ chat: chat.id, session });
-      s.setLastChat.run({ chat: chat.id, session: candidate.session_id });
+      insertPair(chat, now, { person, session }, { person: candidate.person_key, session: candidate.session_id });
       return {
         state: 'matched',
         chat,
@@ -152,10 +184,19 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
 
     const expires = now + req.queueTtlMs;
     if (entry) {
-      s.refreshEntry.run({ seq: entry.seq, expires });
+      // A refresh keeps when the search began, so the entry opens when it would have.
+      const fallbackAt = req.fallbackMs === null ? null : entry.enqueued_at + req.fallbackMs;
+      s.refreshEntry.run({
+        seq: entry.seq,
+        expires,
+        fallbackAt,
+        present: req.presentUntil,
+        presentAtLeast: req.presentAtLeast,
+      });
       s.refreshTags.run({ seq: entry.seq, expires });
-      return { state: 'searching', interests: splitTags(entry.interests), expiresAt: expires };
+      return { state: 'searching', interests: splitTags(entry.interests), expiresAt: expires, fallbackAt };
     }
+    const fallbackAt = req.fallbackMs === null ? null : now + req.fallbackMs;
     const inserted = s.insertEntry.get({
       session,
       person,
@@ -163,10 +204,39 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
       limit: req.chatLimit,
       now,
       expires,
+      fallbackAt,
+      present: req.presentUntil,
     })!;
     for (const tag of interests) s.insertTag.run({ tag, seq: inserted.seq, expires });
     s.setLastChat.run({ chat: null, session });
-    return { state: 'searching', interests, expiresAt: expires };
+    return { state: 'searching', interests, expiresAt: expires, fallbackAt };
+  });
+
+  // The fallback pass: one transaction over every open entry, oldest first. SQLite has
+  // one writer, so nothing else changes the queue meanwhile: no entry is paired twice and
+  // every pair the rules allow at this moment is made.
+  const fallbackTx = conn.transaction((req: FallbackPassRequest): FallbackPair[] => {
+    const { now, repeatAfter } = req;
+    const pairs: FallbackPair[] = [];
+    const taken = new Set<number>();
+    for (const me of s.openEntries.all({ now })) {
+      if (taken.has(me.seq)) continue;
+      if ((s.activeChats.get({ person: me.person_key, now })?.n ?? 0) >= me.chat_limit) continue;
+      const partner = s.fallbackPartner.get({ now, repeatAfter, seq: me.seq, person: me.person_key });
+      if (!partner) continue;
+      taken.add(partner.seq);
+      s.deleteEntry.run({ seq: me.seq });
+      s.deleteEntry.run({ seq: partner.seq });
+      const chat = fallbackChat(now, req.chatTtlMs);
+      insertPair(
+        chat,
+        now,
+        { person: me.person_key, session: me.session_id },
+        { person: partner.person_key, session: partner.session_id },
+      );
+      pairs.push({ chat, older: sideOf(me, now), newer: sideOf(partner, now) });
+    }
+    return pairs;
   });
 
   // A Prisma interactive transaction may be open on this connection between its
@@ -192,5 +262,36 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
       await idle();
       return s.reap.run({ now }).changes;
     },
+    markPresent: async (sessionIds, until) => {
+      await idle();
+      s.markPresent.run({ sessions: JSON.stringify(sessionIds), until });
+    },
+    markLeaving: async (session, until) => {
+      await idle();
+      s.markLeaving.run({ session, until });
+    },
+    extendPresence: async (session, atLeast) => {
+      await idle();
+      s.extendPresence.run({ session, atLeast });
+    },
+    sweepAbsent: async (now) => {
+      await idle();
+      return s.sweepAbsent.all({ now }).map((row) => row.session_id);
+    },
+    fallbackPass: async (request) => {
+      await idle();
+      return fallbackTx.immediate(request);
+    },
   };
 }
+
+interface Participant {
+  person: string;
+  session: string;
+}
+
+const sideOf = (entry: OpenEntryRow, now: number) => ({
+  sessionId: entry.session_id,
+  personKey: entry.person_key,
+  waitedMs: now - entry.enqueued_at,
+});

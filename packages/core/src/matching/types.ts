@@ -10,18 +10,28 @@ export interface EnqueueRequest {
   chatLimit: number;
   /** A chat of the two that was active after this moment excludes a pair (now minus the repeat cooldown). */
   repeatAfter: number;
+  /** Fallback to anyone (SPEC §9): the entry opens this long after its search began; null = not agreed. */
+  fallbackMs: number | null;
+  /**
+   * Presence (SPEC §9): `present_until` of a new entry; a number when a socket of the session is
+   * open on this instance, null when none is (yet) seen.
+   */
+  presentUntil: number | null;
+  /** An enqueue again keeps an entry that had a socket in the queue at least until here (now + grace). */
+  presentAtLeast: number;
 }
 
 export interface MatchedChat {
   id: string;
   token: string;
-  matchedInterest: string;
+  /** null for a fallback pair (no shared tag). */
+  matchedInterest: string | null;
   commonInterests: string[];
   expiresAt: number;
 }
 
 export type EnqueueOutcome =
-  | { state: 'searching'; interests: string[]; expiresAt: number }
+  | { state: 'searching'; interests: string[]; expiresAt: number; fallbackAt: number | null }
   | {
       state: 'matched';
       chat: MatchedChat;
@@ -34,7 +44,10 @@ export type EnqueueOutcome =
 export interface StatusRow {
   queueInterests: string | null;
   queueExpiresAt: number | null;
+  queueFallbackAt: number | null;
+  queuePresentUntil: number | null;
   chatToken: string | null;
+  /** null for a fallback pair. */
   matchedInterest: string | null;
   commonInterests: string | null;
   chatExpiresAt: number | null;
@@ -49,6 +62,44 @@ export interface Matcher {
   status(sessionId: string, now: number): Promise<StatusRow | undefined>;
   /** Deletes entries past their deadline (their tags go by cascade); returns how many. */
   reap(now: number): Promise<number>;
+  /** A socket of these sessions is open (a connect, or the heartbeat): their entries stay until `until`. */
+  markPresent(sessionIds: string[], until: number): Promise<void>;
+  /** The session's last socket here closed: its entry leaves at `until` unless presence is shown again. */
+  markLeaving(sessionId: string, until: number): Promise<void>;
+  /** A status read shows presence: an entry that had a socket stays at least until `atLeast`. */
+  extendPresence(sessionId: string, atLeast: number): Promise<void>;
+  /** Removes entries whose presence ran out; returns their sessions. */
+  sweepAbsent(now: number): Promise<string[]>;
+  /** Pairs open entries with each other (SPEC §9 fallback to anyone); returns the pairs made. */
+  fallbackPass(request: FallbackPassRequest): Promise<FallbackPair[]>;
+}
+
+export interface FallbackPassRequest {
+  now: number;
+  repeatAfter: number;
+  chatTtlMs: number;
+}
+
+export interface FallbackSide {
+  sessionId: string;
+  personKey: string;
+  waitedMs: number;
+}
+
+/** A fallback pair: `older` waited longer. The chat has no matched interest and no common ones. */
+export interface FallbackPair {
+  chat: MatchedChat;
+  older: FallbackSide;
+  newer: FallbackSide;
+}
+
+/** An open entry in the fallback pass. */
+export interface OpenEntryRow {
+  seq: number;
+  session_id: string;
+  person_key: string;
+  chat_limit: number;
+  enqueued_at: number;
 }
 
 /** A waiting entry that could be the caller's partner. */

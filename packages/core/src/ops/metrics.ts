@@ -3,8 +3,12 @@ import type { Database } from '@portal/db';
 
 export interface Metrics {
   registry: Registry;
-  /** One pair made; `waitsMs` are both people's time in the queue. */
+  /** One pair made on a shared tag; `waitsMs` are both people's time in the queue. */
   recordMatch(waitsMs: number[]): void;
+  /** One fallback pair made (SPEC §9), counted apart from tag pairs. */
+  recordFallbackMatch(waitsMs: number[]): void;
+  /** Searches removed because their page went away (SPEC §9 presence). */
+  recordPresenceRemovals(count: number): void;
   socketsOpen: Gauge;
 }
 
@@ -29,7 +33,21 @@ export function boundTags(counts: readonly (readonly [string, number])[]): Map<s
 /** Prometheus metrics; the gauges that mirror database state are read at scrape time. */
 export function createMetrics(db: Database, now: () => number): Metrics {
   const registry = new Registry();
-  const matches = new Counter({ name: 'portal_matches_total', help: 'Pairs made.', registers: [registry] });
+  const matches = new Counter({
+    name: 'portal_matches_total',
+    help: 'Pairs made on a shared tag.',
+    registers: [registry],
+  });
+  const fallbackMatches = new Counter({
+    name: 'portal_fallback_matches_total',
+    help: 'Fallback pairs made: two people with no shared tag who both agreed to anyone.',
+    registers: [registry],
+  });
+  const presenceRemovals = new Counter({
+    name: 'portal_presence_removals_total',
+    help: 'Searches that left the queue because their page went away.',
+    registers: [registry],
+  });
   const timeToMatch = new Histogram({
     name: 'portal_time_to_match_seconds',
     help: 'Time from joining the queue to being matched, per person.',
@@ -73,5 +91,10 @@ export function createMetrics(db: Database, now: () => number): Metrics {
       matches.inc();
       for (const wait of waitsMs) timeToMatch.observe(wait / 1000);
     },
+    recordFallbackMatch(waitsMs) {
+      fallbackMatches.inc();
+      for (const wait of waitsMs) timeToMatch.observe(wait / 1000);
+    },
+    recordPresenceRemovals: (count) => presenceRemovals.inc(count),
   };
 }

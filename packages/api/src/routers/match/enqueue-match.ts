@@ -34,5 +34,5 @@ export const enqueueMatch = authedProcedure
   .mutation(async ({ ctx, input }) => {
     await ctx.limiters.enqueues.take(ctx.principal.sessionId);
     await ctx.limiters.enqueuesPerIp.take(ctx.clientIp);
-    return ctx.core.matching.enqueue(ctx.principal, input.interests);
+    return ctx.core.matching.enqueue(ctx.principal, input.interests, { fallback: input.fallback });
   });

@@ -1,6 +1,13 @@
 'use client';
 
-import { MAX_INTERESTS, ZInterest, ZInterests, type TErrorCode, type TMatchState } from '@portal/contracts';
+import {
+  matchStateEtag,
+  MAX_INTERESTS,
+  ZInterest,
+  ZInterests,
+  type TErrorCode,
+  type TMatchState,
+} from '@portal/contracts';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import {
@@ -23,7 +30,6 @@ import {
   takeSearchAfterReload,
 } from '../../lib/last-interests.ts';
 import { useMatchAlerts } from '../../lib/match-alerts.tsx';
-import { matchStateEtag } from '../../lib/match-etag.ts';
 import { useSocketEvent } from '../../lib/realtime.tsx';
 import { fallbackPhase, HOLD_SECONDS, refreshDelay } from '../../lib/search-timing.ts';
 import { watchStatus } from '../../lib/status-watch.ts';

@@ -18,14 +18,16 @@ export type TInterests = z.output<typeof ZInterests>;
  * non-string tag is ERR_MATCH_UNSUPPORTED_INTEREST while a missing array is ERR_BAD_REQUEST. */
 export const ZEnqueueInput = z.object({
   interests: z.array(z.unknown()),
-  /** SPEC §9 fallback to anyone: after MATCH_FALLBACK_SECONDS without a shared-tag partner, pair with anyone who agreed too. */
-  fallback: z.boolean().optional(),
+  /**
+   * SPEC §9 fallback to anyone: after MATCH_FALLBACK_SECONDS without a shared-tag partner, pair with
+   * anyone who agreed too. Two literals, not z.boolean(): the REST adapter coerces a plain boolean
+   * in the body (`"yes"` would become true), and anything but true or false must be a 400.
+   */
+  fallback: z.union([z.literal(true), z.literal(false)]).optional(),
 });
 
 /** `GET /match/status` query: `wait` holds the request (with If-None-Match) up to this many seconds. */
-export const ZStatusInput = z
-  .object({ wait: z.coerce.number().int().min(1).max(30).optional() })
-  .strict();
+export const ZStatusInput = z.object({ wait: z.coerce.number().int().min(1).max(30).optional() }).strict();
 export const MAX_STATUS_WAIT_SECONDS = 30;
 
 export const ZMatchStateName = z.enum(['idle', 'searching', 'matched']);

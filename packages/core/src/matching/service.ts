@@ -7,7 +7,7 @@ import { createPostgresMatcher } from './postgres.ts';
 import { parseInterests, splitTags } from './rules.ts';
 import { createSqliteMatcher } from './sqlite.ts';
 import { createPresence, type Presence } from './presence.ts';
-import type { EnqueueOutcome } from './types.ts';
+import type { EnqueueOutcome, MatchedChat } from './types.ts';
 import { createStatusWatch, type Watched, type WatchOptions } from './watchers.ts';
 import type { EventBus } from '../realtime/events.ts';
 
@@ -43,14 +43,15 @@ export interface MatchingService {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** The matched state of a chat; a fallback pair has no matched interest and says so. */
-function matchedState(token: string, matchedInterest: string | null, common: string[], expiresAt: number): TMatchState {
+function matchedState(chat: Omit<MatchedChat, 'id'>): TMatchState {
+  const { token, matchedInterest, commonInterests, expiresAt } = chat;
   return matchedInterest === null
     ? { state: 'matched', token, common_interests: [], expires_at: iso(expiresAt), fallback: true }
     : {
         state: 'matched',
         token,
         matched_interest: matchedInterest,
-        common_interests: common,
+        common_interests: commonInterests,
         expires_at: iso(expiresAt),
       };
 }
@@ -84,12 +85,7 @@ export function createMatchingService(
   const toState = (outcome: EnqueueOutcome): TMatchState =>
     outcome.state === 'searching'
       ? searchingState(outcome.interests, outcome.expiresAt, outcome.fallbackAt)
-      : matchedState(
-          outcome.chat.token,
-          outcome.chat.matchedInterest,
-          outcome.chat.commonInterests,
-          outcome.chat.expiresAt,
-        );
+      : matchedState(outcome.chat);
 
   const service: MatchingService = {
     presence,
@@ -132,12 +128,12 @@ export function createMatchingService(
         return searchingState(splitTags(row.queueInterests), row.queueExpiresAt, row.queueFallbackAt);
       }
       if (row?.chatToken != null && row.chatEndedAt == null && row.chatExpiresAt != null && row.chatExpiresAt > at) {
-        return matchedState(
-          row.chatToken,
-          row.matchedInterest,
-          splitTags(row.commonInterests ?? ''),
-          row.chatExpiresAt,
-        );
+        return matchedState({
+          token: row.chatToken,
+          matchedInterest: row.matchedInterest,
+          commonInterests: splitTags(row.commonInterests ?? ''),
+          expiresAt: row.chatExpiresAt,
+        });
       }
       return { state: 'idle' };
     },
@@ -165,7 +161,7 @@ export function createMatchingService(
       for (const { chat, older, newer } of pairs) {
         metrics.recordFallbackMatch([older.waitedMs, newer.waitedMs]);
         // Neither person asked for anything just now: both learn it by push (socket, held status).
-        const match = matchedState(chat.token, null, [], chat.expiresAt);
+        const match = matchedState(chat);
         await bus.publish({ type: 'matched', session: older.sessionId, match });
         await bus.publish({ type: 'matched', session: newer.sessionId, match });
       }

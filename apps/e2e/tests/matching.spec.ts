@@ -33,14 +33,14 @@ test('closing the searching page ends its search: the next person on that tag ke
   const tag = uniqueTag('gone');
   await startSearch(alice, [tag]);
   await expect(alice.getByTestId('searching')).toBeVisible();
-  const aliceApi = alice.context().request;
-  expect((await (await aliceApi.get('/v1/portal/match/status')).json()).state).toBe('searching');
+  // Alice's cookie, without her page.
+  const api = alice.context().request;
+  const aliceState = async () => ((await (await api.get('/v1/portal/match/status')).json()) as { state: string }).state;
+  expect(await aliceState()).toBe('searching');
 
   await alice.close();
   // The pagehide cancel, well before the presence grace (10 s by default) could have done it.
-  await expect
-    .poll(async () => (await (await aliceApi.get('/v1/portal/match/status')).json()).state, { timeout: 3_000 })
-    .toBe('idle');
+  await expect.poll(aliceState, { timeout: 3_000 }).toBe('idle');
   // Matching happens at enqueue: had Alice's entry been there, Bob's Start would have answered `matched`.
   await startSearch(bob, [tag]);
   await expect(bob.getByTestId('searching')).toBeVisible();

@@ -25,9 +25,9 @@ async function run(script: Step[], initialEtag: string | null = null) {
   const seen: [string, boolean][] = [];
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
-  let watch: { stop: () => void } | undefined;
   let step = 0;
-  watch = watchStatus<string>({
+  // The script is never empty, so `watch` is set by the time a request finds it exhausted.
+  const watch = watchStatus<string>({
     initialEtag,
     etagOf: (state) => `"${state}"`,
     onState: (state, changed) => seen.push([state, changed]),
@@ -35,7 +35,7 @@ async function run(script: Step[], initialEtag: string | null = null) {
       sent.push(etag);
       const next = script[step++];
       if (!next) {
-        watch?.stop();
+        watch.stop();
         done();
         return new Promise<string>(() => undefined);
       }

@@ -20,15 +20,15 @@ export function LiveCounts({ tags }: { tags: readonly string[] }) {
           {known.map((tag, index) => (
             <span key={tag}>
               {index > 0 && ', '}
-              <span className="tag">{tag}</span> {counts.get(tag)}
+              {counts.get(tag)} on <span className="tag">{tag}</span>
             </span>
           ))}
         </p>
       )}
       {rare.length > 0 && (
         <p className="muted">
-          No live number for {rare.join(', ')}: numbers appear once at least 3 people have searched a tag in the last
-          hour, so a rare interest never gives anyone away.
+          No live number for {rare.join(', ')}: a tag gets one once 3 people have searched it in the last hour, so rare
+          interests stay private.
         </p>
       )}
     </div>

@@ -78,7 +78,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   const core = createCore(db, {
     bus,
     config: coreConfig(env),
-    onBackgroundError: (error) => logger.warn('last_seen_at write failed', { err: String(error) }),
+    onBackgroundError: (error) => logger.warn('background write failed', { err: String(error) }),
   });
   const http = {
     core,
@@ -186,6 +186,10 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
       await drained;
       clearTimeout(grace);
       await options.pages?.close();
+      // The last second of "Popular now" searches and matches.
+      await core.popular
+        .flush()
+        .catch((error: unknown) => logger.warn('background write failed', { err: String(error) }));
       await bus.close();
       await db.close();
       logger.info('stopped');

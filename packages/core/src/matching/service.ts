@@ -8,6 +8,7 @@ import { parseInterests, splitTags } from './rules.ts';
 import { createSqliteMatcher } from './sqlite.ts';
 import type { EnqueueOutcome } from './types.ts';
 import type { EventBus } from '../realtime/events.ts';
+import type { PopularService } from '../popular/popular.ts';
 
 export interface MatchingService {
   enqueue(principal: Principal, rawInterests: unknown[]): Promise<TMatchState>;
@@ -33,6 +34,7 @@ export function createMatchingService(
   now: () => number,
   metrics: Metrics,
   bus: EventBus,
+  popular: PopularService,
 ): MatchingService {
   const matcher = db.provider === 'sqlite' ? createSqliteMatcher(db) : createPostgresMatcher(db);
 
@@ -62,6 +64,11 @@ export function createMatchingService(
         repeatAfter: at - config.repeatCooldownMs,
       });
       const state = toState(outcome);
+      // "Popular now": buffered in memory, written in batches (popular/popular.ts). A fallback pair counts for no tag.
+      popular.searched(interests, principal.personKey, at);
+      if (outcome.state === 'matched' && outcome.chat.matchedInterest) {
+        popular.matched(outcome.chat.matchedInterest, at, outcome.partner.waitedMs);
+      }
       if (outcome.state === 'matched') {
         metrics.recordMatch([outcome.waitedMs, outcome.partner.waitedMs]);
         // The person who was waiting learns it the moment it happens, on whichever instance holds their socket.

@@ -16,7 +16,13 @@ CREATE TABLE "popular_matches" (
 );
 
 -- CreateIndex
+CREATE INDEX "popular_searches_tag_searched_at_idx" ON "popular_searches"("tag", "searched_at");
+
+-- CreateIndex
 CREATE INDEX "popular_searches_searched_at_idx" ON "popular_searches"("searched_at");
+
+-- CreateIndex
+CREATE INDEX "popular_matches_tag_matched_at_wait_ms_idx" ON "popular_matches"("tag", "matched_at", "wait_ms");
 
 -- CreateIndex
 CREATE INDEX "popular_matches_matched_at_idx" ON "popular_matches"("matched_at");

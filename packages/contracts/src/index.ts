@@ -5,6 +5,7 @@ export * from './chat.ts';
 export * from './errors.ts';
 export * from './health.ts';
 export * from './ids.ts';
+export * from './interests.ts';
 export * from './match.ts';
 export * from './moderation.ts';
 export * from './session.ts';

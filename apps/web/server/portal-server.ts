@@ -183,6 +183,8 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
       stopMatchmaker();
       stopPurger();
       await sockets.close();
+      // Held status requests (SPEC §9) answer now, or the drain below would wait up to their `wait`.
+      core.matching.closeWatches();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const grace = setTimeout(() => server.closeAllConnections(), env.SHUTDOWN_GRACE_SECONDS * 1000);

@@ -297,6 +297,7 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
       description: 'The database is unreachable, or the event bus is reconnecting.',
     };
   }
+  decorateStatusPoll(paths['/v1/portal/match/status']?.get);
   const enqueue = paths['/v1/portal/match']?.post;
   const body = (enqueue?.requestBody as { content?: Record<string, { schema?: Json }> } | undefined)?.content?.[
     'application/json'
@@ -309,6 +310,47 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
     interests.description = 'One to three tags; repeats count once.';
     interests.example = ['gaming', 'music'];
   }
+}
+
+/** SPEC §9 cheap polling: the ETag on every answer, If-None-Match, `wait` and the 304 (the generator knows none of them). */
+function decorateStatusPoll(status: Operation | undefined): void {
+  if (!status) return;
+  const etag = {
+    ETag: {
+      schema: { type: 'string', example: '"3f9a0c2e71d4b658"' },
+      description: "The state's strong entity tag; send it back as If-None-Match.",
+    },
+  };
+  const wait = (status.parameters as Json[] | undefined)?.find((p) => p.in === 'query' && p.name === 'wait');
+  if (wait) {
+    wait.required = false;
+    wait.description =
+      'Seconds (1–30) to hold the request while `If-None-Match` is the current ETag: it answers when the state ' +
+      'changes (200) or when they pass (304). Without `If-None-Match` it answers at once.';
+  }
+  status.parameters = [
+    ...((status.parameters as Json[] | undefined) ?? []),
+    {
+      in: 'header',
+      name: 'If-None-Match',
+      required: false,
+      schema: { type: 'string' },
+      description: 'The ETag of the state the client has: 304 while it is still current.',
+    },
+  ];
+  const ok = status.responses['200'];
+  if (ok) {
+    ok.description = 'The current state (another one than If-None-Match names, if sent).';
+    ok.headers = etag;
+  }
+  status.responses = {
+    ...(ok ? { '200': ok } : {}),
+    '304': {
+      description: 'Not modified: the state is still the one If-None-Match names (at once, or when `wait` passed).',
+      headers: etag,
+    },
+    ...status.responses,
+  };
 }
 
 function addOperationalPaths(paths: Record<string, Record<string, Operation>>): void {

@@ -3,6 +3,7 @@ export * from './auth.ts';
 export * from './blocks.ts';
 export * from './chat.ts';
 export * from './errors.ts';
+export * from './etag.ts';
 export * from './health.ts';
 export * from './ids.ts';
 export * from './interests.ts';

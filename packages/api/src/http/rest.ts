@@ -25,13 +25,15 @@ export function createRestHandler(options: HttpOptions): (req: IncomingMessage, 
   const extraHeaders = new WeakMap<Context, Record<string, string>>();
   const handler = createOpenApiNodeHttpHandler({
     router: appRouter,
-    createContext: ({ req, res }): Context => {
+    createContext: ({ req, res, info }): Context => {
       const ctx: Context = {
         core: options.core,
         clientIp: clientIp(req, options),
         limiters: options.limiters,
         token: readSessionCookie(req),
         userAgent: req.headers['user-agent'] ?? null,
+        ifNoneMatch: req.headers['if-none-match'] ?? null,
+        signal: info.signal,
         setSessionToken: (cookie) => res.setHeader('set-cookie', sessionCookie(cookie, isHttps(req, options))),
         setStatus: (code) => statuses.set(ctx, code),
         setHeader: (name, value) => extraHeaders.set(ctx, { ...extraHeaders.get(ctx), [name.toLowerCase()]: value }),
@@ -74,7 +76,7 @@ export function createRestHandler(options: HttpOptions): (req: IncomingMessage, 
     res.end = ((chunk?: unknown, ...rest: unknown[]) => {
       const body = errors.get(req);
       if (body) return end(JSON.stringify(body));
-      if (res.statusCode === 204) {
+      if (res.statusCode === 204 || res.statusCode === 304) {
         res.removeHeader('content-type');
         res.removeHeader('content-length');
         return end();

@@ -19,12 +19,15 @@ export function createTrpcHandler(options: HttpOptions): (req: IncomingMessage, 
     maxBodySize: options.maxBodyBytes,
     // A larger batch is 400 as a whole: tRPC checks the count before running any call.
     maxBatchSize: MAX_TRPC_BATCH,
-    createContext: ({ req, res }): Context => ({
+    createContext: ({ req, res, info }): Context => ({
       core: options.core,
       clientIp: clientIp(req, options),
       limiters: options.limiters,
       token: readSessionCookie(req),
       userAgent: req.headers['user-agent'] ?? null,
+      // match.status compares it with the state's tag (the client computes it: matchStateEtag).
+      ifNoneMatch: req.headers['if-none-match'] ?? null,
+      signal: info.signal,
       setSessionToken: (cookie) => res.setHeader('set-cookie', sessionCookie(cookie, isHttps(req, options))),
       setStatus: () => undefined,
       // A batch answers several calls at once: one call's header would apply to all of them.

@@ -41,7 +41,7 @@ import type { EnqueueOutcome, EnqueueRequest, FallbackPair, FallbackPassRequest,
 export function createPostgresMatcher(db: PostgresDatabase): Matcher {
   const { pool } = db;
   const q = {
-    deleteEntryBySession: pgStatement(SQL.deleteEntryBySession),
+    deleteEntryBySession: pgStatement(`${SQL.deleteEntryBySession} RETURNING seq`),
     status: pgStatement(SQL.status),
     reap: pgStatement(`${SQL.reap} RETURNING seq`),
     markPresent: pgStatement(
@@ -158,7 +158,7 @@ export function createPostgresMatcher(db: PostgresDatabase): Matcher {
     cancel: (sessionId, personKey) =>
       inTransaction(pool, async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock(1, hashtext($1))', [personKey]);
-        await q.deleteEntryBySession.rows(tx, { session: sessionId });
+        return (await q.deleteEntryBySession.rows(tx, { session: sessionId })).length > 0;
       }),
     status: async (sessionId, now) =>
       (await q.status.rows<StatusRow>(pool, { session: sessionId, now: pgTime(now) }))[0],

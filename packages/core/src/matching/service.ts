@@ -8,6 +8,7 @@ import { parseInterests, splitTags } from './rules.ts';
 import { createSqliteMatcher } from './sqlite.ts';
 import { createPresence, type Presence } from './presence.ts';
 import type { EnqueueOutcome, MatchedChat } from './types.ts';
+import { createStatusWatch, type Watched, type WatchOptions } from './watchers.ts';
 import type { EventBus } from '../realtime/events.ts';
 import type { PopularService } from '../popular/popular.ts';
 
@@ -28,6 +29,16 @@ export interface MatchingService {
   sweepAbsent(): Promise<number>;
   /** This instance's sockets, as presence sees them; the socket server reports to it. */
   presence: Presence;
+  /**
+   * The status with its ETag (SPEC §9 cheap polling). When `ifNoneMatch` is the current
+   * tag and `waitMs` is given, resolves once the state is another (from any instance),
+   * or when the wait is over (`notModified`). 401 if the session is signed out meanwhile.
+   */
+  watch(principal: Principal, options?: WatchOptions): Promise<Watched>;
+  /** Answers every held status request now, as unchanged, and holds no more (shutdown). */
+  closeWatches(): void;
+  /** Status requests held on this instance now. */
+  watching(): number;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -78,7 +89,7 @@ export function createMatchingService(
       ? searchingState(outcome.interests, outcome.expiresAt, outcome.fallbackAt)
       : matchedState(outcome.chat);
 
-  return {
+  const service: MatchingService = {
     presence,
 
     async enqueue(principal, rawInterests, options = {}) {
@@ -135,7 +146,10 @@ export function createMatchingService(
     },
 
     async cancel(principal) {
-      await matcher.cancel(principal.sessionId, principal.personKey);
+      if (await matcher.cancel(principal.sessionId, principal.personKey)) {
+        // Held status requests of this session (another tab, another instance) answer at once.
+        await bus.publish({ type: 'search_ended', sessions: [principal.sessionId] });
+      }
       return { state: 'idle' };
     },
 
@@ -169,5 +183,11 @@ export function createMatchingService(
       }
       return sessions.length;
     },
+
+    watch: (principal, options) => watches.watch(principal, options),
+    closeWatches: () => watches.registry.close(),
+    watching: () => watches.registry.size(),
   };
+  const watches = createStatusWatch(db, config, now, bus, (principal) => service.status(principal));
+  return service;
 }

@@ -252,7 +252,7 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
     },
     cancel: async (sessionId) => {
       await idle();
-      s.deleteEntryBySession.run({ session: sessionId });
+      return s.deleteEntryBySession.run({ session: sessionId }).changes > 0;
     },
     status: async (sessionId, now) => {
       await idle();

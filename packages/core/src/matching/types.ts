@@ -57,8 +57,8 @@ export interface StatusRow {
 /** The database-specific half of matchmaking: everything that must be atomic. */
 export interface Matcher {
   enqueue(request: EnqueueRequest): Promise<EnqueueOutcome>;
-  /** Leaves the queue; idempotent. */
-  cancel(sessionId: string, personKey: string): Promise<void>;
+  /** Leaves the queue; idempotent. True when an entry was there (the search ended). */
+  cancel(sessionId: string, personKey: string): Promise<boolean>;
   status(sessionId: string, now: number): Promise<StatusRow | undefined>;
   /** Deletes entries past their deadline (their tags go by cascade); returns how many. */
   reap(now: number): Promise<number>;

@@ -188,6 +188,6 @@ export function createMatchingService(
     closeWatches: () => watches.registry.close(),
     watching: () => watches.registry.size(),
   };
-  const watches = createStatusWatch(db, config, now, bus, (principal) => service.status(principal));
+  const watches = createStatusWatch(db, config, now, bus, metrics, (principal) => service.status(principal));
   return service;
 }

@@ -1,6 +1,8 @@
+import { Gauge } from 'prom-client';
 import type { Database } from '@portal/db';
 import { AppError, etagMatches, matchStateEtag, type TMatchState } from '@portal/contracts';
 import type { CoreConfig } from '../config.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import type { Principal } from '../principal.ts';
 import type { EventBus, PortalEvent } from '../realtime/events.ts';
 import { createStandingLookup } from '../sessions/lookup.ts';
@@ -70,13 +72,11 @@ export function createWatcherRegistry(bus: EventBus, now: () => number): Watcher
   let count = 0;
 
   const wake = (w: Waiter, why: Wake) => {
-    if (w.resolve) {
-      const resolve = w.resolve;
-      w.resolve = null;
-      resolve(why);
-    } else if (w.pending === null || RANK[why] > RANK[w.pending]) {
-      w.pending = why;
-    }
+    const resolve = w.resolve;
+    w.resolve = null;
+    // `closed` stays: every later look says so too.
+    if (why === 'closed' || (!resolve && (w.pending === null || RANK[why] > RANK[w.pending]))) w.pending = why;
+    if (resolve) resolve(why);
   };
   const wakeKey = (index: Map<string, Set<Waiter>>, key: string, why: Wake) => {
     const set = index.get(key);
@@ -299,9 +299,18 @@ export function createStatusWatch(
   config: Pick<CoreConfig, 'sessionIdleMs' | 'sessionMaxMs'>,
   now: () => number,
   bus: EventBus,
+  metrics: Pick<Metrics, 'registry'>,
   status: (principal: Principal) => Promise<TMatchState>,
 ): StatusWatch {
   const registry = createWatcherRegistry(bus, now);
+  new Gauge({
+    name: 'portal_status_held',
+    help: 'GET /match/status requests held on this instance (If-None-Match with wait).',
+    registers: [metrics.registry],
+    collect() {
+      this.set(registry.size());
+    },
+  });
   const standings = createStandingLookup(db, { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs, now });
   const seen = (state: TMatchState, ifNoneMatch: string | null | undefined): Watched => {
     const etag = matchStateEtag(state);

@@ -114,13 +114,26 @@ export function evaluateTargets(results, database) {
     const { requests, cost } = held;
     const limit = TARGETS.heldAnswerP99Ms;
     rows.push(
+      // The match commits inside the partner's enqueue, just before its answer (after the
+      // commit come only the NOTIFY and the answer itself): the held answer is timed from
+      // there. From the enqueue's sending it also counts the enqueue's own work (informational).
       row(
         'held_answer_p99',
-        `match→held status answer p99 ≤ ${limit} ms (${requests.held} held, ${requests.rate} pairs/s)`,
+        `match→held status answer p99 ≤ ${limit} ms, from the partner's enqueue answer (${requests.held} held, ` +
+          `${requests.rate} pairs/s)`,
+        requests.heldAfterEnqueueAnswerMs.p99,
+        limit,
+        'ms',
+        requests.heldAfterEnqueueAnswerMs.p99 !== null && requests.heldAfterEnqueueAnswerMs.p99 <= limit,
+      ),
+      row(
+        'held_answer_p99_from_send',
+        `same, from just before the partner's enqueue is sent (includes the enqueue; informational)`,
         requests.heldAnswerMs.p99,
         limit,
         'ms',
         requests.heldAnswerMs.p99 !== null && requests.heldAnswerMs.p99 <= limit,
+        false,
       ),
       row(
         'long_poll_cheaper',

@@ -37,6 +37,8 @@ const serverEnv = (databaseUrl: string, port: number) => ({
   PORTAL_RATE_LIMITS: 'off',
   // Off, so that in the block test only the block keeps two people apart.
   MATCH_REPEAT_COOLDOWN_MINUTES: '0',
+  // "Match me with anyone" opens after 2 s, so the fallback test does not wait the default 15 s.
+  MATCH_FALLBACK_SECONDS: '2',
   // The per-IP socket cap stays on without rate limits: raised the same way.
   SOCKET_MAX_PER_IP: '100000',
 });

@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
+import { MatchAnnouncer } from '../lib/match-alerts.tsx';
 import { SignedOutNotice } from './_components/signed-out-notice.tsx';
 import { SiteHeader } from './_components/site-header.tsx';
 import { Providers } from './providers.tsx';
@@ -36,6 +37,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <SiteHeader />
           <main id="main" tabIndex={-1}>
             <SignedOutNotice />
+            <MatchAnnouncer />
             {children}
           </main>
         </Providers>

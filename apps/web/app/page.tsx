@@ -1,7 +1,10 @@
+import { headers } from 'next/headers';
 import { RequireSession } from '../lib/session.tsx';
+import { readPageConfig } from '../server/page-config.ts';
 import { MatchFinder } from './_components/match-finder.tsx';
 
-export default function HomePage() {
+export default async function HomePage() {
+  const { fallbackSeconds } = readPageConfig(await headers());
   return (
     <div className="home">
       <h1>Find a partner</h1>
@@ -10,7 +13,7 @@ export default function HomePage() {
         get a private chat for 24 hours. No sign-up needed.
       </p>
       <RequireSession>
-        <MatchFinder />
+        <MatchFinder fallbackSeconds={fallbackSeconds} />
       </RequireSession>
     </div>
   );

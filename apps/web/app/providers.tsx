@@ -1,12 +1,11 @@
 'use client';
 
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { httpBatchLink } from '@trpc/client';
-import { MAX_TRPC_BATCH } from '@portal/contracts';
 import { useState, type ReactNode } from 'react';
 import { appCodeOf } from '../lib/errors.ts';
+import { MatchAlertsProvider } from '../lib/match-alerts.tsx';
 import { SessionProvider } from '../lib/session.tsx';
-import { trpc } from '../lib/trpc.ts';
+import { portalLinks, trpc } from '../lib/trpc.ts';
 
 export function Providers({ children }: { children: ReactNode }) {
   const [queryClient] = useState(
@@ -22,13 +21,13 @@ export function Providers({ children }: { children: ReactNode }) {
         },
       }),
   );
-  const [trpcClient] = useState(() =>
-    trpc.createClient({ links: [httpBatchLink({ url: '/api/trpc', maxItems: MAX_TRPC_BATCH })] }),
-  );
+  const [trpcClient] = useState(() => trpc.createClient({ links: portalLinks() }));
   return (
     <trpc.Provider client={trpcClient} queryClient={queryClient}>
       <QueryClientProvider client={queryClient}>
-        <SessionProvider>{children}</SessionProvider>
+        <SessionProvider>
+          <MatchAlertsProvider>{children}</MatchAlertsProvider>
+        </SessionProvider>
       </QueryClientProvider>
     </trpc.Provider>
   );

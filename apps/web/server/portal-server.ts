@@ -27,6 +27,7 @@ import {
 } from '@portal/core';
 import { migrateDatabase, openDatabase, pgClientConfig } from '@portal/db';
 import { applyPagePolicy } from './csp.ts';
+import { applyPageConfig } from './page-config.ts';
 import { allowedOrigins, databaseOptions, rateLimits, coreConfig, type TEnv } from './env.ts';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -129,6 +130,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
     if (path.startsWith(TRPC_BASE_PATH)) return trpc(req, res);
     if (options.pages) {
       applyPagePolicy(req, res);
+      applyPageConfig(req, { fallbackSeconds: env.MATCH_FALLBACK_SECONDS });
       return options.pages.handle(req, res);
     }
     sendError(res, { error: 'ERR_NOT_FOUND', message: 'No such resource.' });

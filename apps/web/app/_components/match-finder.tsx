@@ -1,27 +1,54 @@
 'use client';
 
-import { MAX_INTERESTS, ZInterest, ZInterests, type TErrorCode, type TMatchState } from '@portal/contracts';
+import {
+  matchStateEtag,
+  MAX_INTERESTS,
+  ZInterest,
+  ZInterests,
+  type TErrorCode,
+  type TMatchState,
+} from '@portal/contracts';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useEffectEvent, useRef, useState, type FormEvent, type ReactNode, type RefObject } from 'react';
+import {
+  useEffect,
+  useEffectEvent,
+  useId,
+  useRef,
+  useState,
+  type FormEvent,
+  type ReactNode,
+  type RefObject,
+} from 'react';
 import { appCodeOf, describeCode } from '../../lib/errors.ts';
-import { loadLastInterests, saveLastInterests } from '../../lib/last-interests.ts';
+import {
+  loadLastFallback,
+  loadLastInterests,
+  noteSearchForReload,
+  saveLastFallback,
+  saveLastInterests,
+  takeSearchAfterReload,
+} from '../../lib/last-interests.ts';
+import { useMatchAlerts } from '../../lib/match-alerts.tsx';
 import { useSocketEvent } from '../../lib/realtime.tsx';
+import { fallbackPhase, HOLD_SECONDS, refreshDelay } from '../../lib/search-timing.ts';
+import { watchStatus } from '../../lib/status-watch.ts';
 import { formatMinutes, useNow } from '../../lib/time.ts';
-import { trpc } from '../../lib/trpc.ts';
+import { farewellCall, heldCall, trpc } from '../../lib/trpc.ts';
+import { AlertSettings } from './alert-settings.tsx';
 import { InterestPicker } from './interest-picker.tsx';
-
-/** Re-post the same tags this often while searching, and at the latest this long before the deadline. */
-const REFRESH_EVERY_MS = 45_000;
-const REFRESH_LEAD_MS = 15_000;
-/** Fallback for the socket's `matched` push. */
-const POLL_MS = 2_000;
+import { LiveCounts } from './live-counts.tsx';
 
 interface Search {
   interests: string[];
   startedAt: number;
   /** Queue deadline (ms since epoch), when the server told us. */
   expiresAt: number | null;
+  /** When to re-post the same tags (ms since epoch). */
+  refreshAt: number;
+  /** Whether the server has this search open to anyone after `fallbackAt` (SPEC §9). */
+  fallback: boolean;
+  fallbackAt: number | null;
 }
 
 type View = { kind: 'pick' } | { kind: 'searching'; search: Search } | { kind: 'matched' };
@@ -33,11 +60,30 @@ const timeOf = (iso: string | undefined): number | null => {
   return Number.isNaN(ms) ? null : ms;
 };
 
-export function MatchFinder() {
+/** The state's searching fields as the page keeps them; `startedAt` stays that of the search shown so far. */
+function searchOf(state: TMatchState, interests: string[], startedAt: number): Search {
+  const expiresAt = timeOf(state.expires_at);
+  const now = Date.now();
+  return {
+    interests: state.interests ?? interests,
+    startedAt,
+    expiresAt,
+    refreshAt: now + refreshDelay(expiresAt === null ? null : expiresAt - now),
+    fallback: state.fallback === true,
+    fallbackAt: timeOf(state.fallback_at),
+  };
+}
+
+/**
+ * `fallbackSeconds`: the server's MATCH_FALLBACK_SECONDS, for the wording of the
+ * "match me with anyone" choice (the countdown itself follows the server's `fallback_at`).
+ */
+export function MatchFinder({ fallbackSeconds }: { fallbackSeconds: number }) {
   const router = useRouter();
   const utils = trpc.useUtils();
   const enqueue = trpc.match.enqueue.useMutation();
   const cancel = trpc.match.cancel.useMutation();
+  const alertMatch = useMatchAlerts();
   const inputRef = useRef<HTMLInputElement>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const [tags, setTags] = useState<string[]>([]);
@@ -45,16 +91,24 @@ export function MatchFinder() {
   const [view, setView] = useState<View>({ kind: 'pick' });
   const [formMessage, setFormMessage] = useState<string | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
+  /** "Match me with anyone": what the person wants; the search shows what the server has. */
+  const [fallback, setFallback] = useState(false);
+  const wantsFallback = useRef(false);
+  /** The ETag of the latest state this page acted on: the held status request starts from it. */
+  const lastEtag = useRef<string | null>(null);
   // Bumped by Start and Cancel: answers to requests from an earlier search are stale.
   const generation = useRef(0);
   const opened = useRef(false);
   // Once the person starts picking, a search found on the server no longer takes over the page.
   const touched = useRef(false);
   const searching = view.kind === 'searching' ? view.search : null;
+  const viewRef = useRef(view);
+  viewRef.current = view;
 
-  function openChat(token: string) {
+  function openChat(token: string, fallbackPair: boolean) {
     if (opened.current) return;
     opened.current = true;
+    alertMatch({ fallback: fallbackPair });
     setView({ kind: 'matched' });
     void utils.session.get.invalidate();
     void utils.chat.list.invalidate();
@@ -62,26 +116,41 @@ export function MatchFinder() {
   }
 
   function apply(state: TMatchState, interests: string[]) {
+    lastEtag.current = matchStateEtag(state);
     if (state.state === 'matched' && state.token) {
-      openChat(state.token);
+      openChat(state.token, state.fallback === true);
     } else if (state.state === 'searching') {
       setView((current) => ({
         kind: 'searching',
-        search: {
-          interests: state.interests ?? interests,
-          startedAt: current.kind === 'searching' ? current.search.startedAt : Date.now(),
-          expiresAt: timeOf(state.expires_at),
-        },
+        search: searchOf(state, interests, current.kind === 'searching' ? current.search.startedAt : Date.now()),
       }));
     } else {
       setView({ kind: 'pick' });
     }
   }
 
-  // Pre-fill the last search's tags, and pick a search back up after a reload.
+  function chooseFallback(next: boolean) {
+    setFallback(next);
+    wantsFallback.current = next;
+    saveLastFallback(next);
+  }
+
+  // Pre-fill the last search's choices; start the search again after a reload (leaving the page ended it),
+  // or show the search another tab of this session is running.
+  const resume = useEffectEvent((interests: string[], withFallback: boolean) => {
+    setTags(interests);
+    chooseFallback(withFallback);
+    void begin(interests);
+  });
   useEffect(() => {
     const last = loadLastInterests();
     if (last.length > 0) setTags(last);
+    chooseFallback(loadLastFallback());
+    const reloaded = takeSearchAfterReload();
+    if (reloaded) {
+      resume(reloaded.interests, reloaded.fallback);
+      return;
+    }
     let stale = false;
     const started = generation.current;
     utils.match.status.fetch({}, { staleTime: 0 }).then(
@@ -89,10 +158,9 @@ export function MatchFinder() {
         if (stale || touched.current || started !== generation.current || status.state !== 'searching') return;
         const interests = status.interests ?? [];
         setTags(interests);
-        setView({
-          kind: 'searching',
-          search: { interests, startedAt: Date.now(), expiresAt: timeOf(status.expires_at) },
-        });
+        chooseFallback(status.fallback === true);
+        lastEtag.current = matchStateEtag(status);
+        setView({ kind: 'searching', search: searchOf(status, interests, Date.now()) });
       },
       () => undefined,
     );
@@ -116,65 +184,104 @@ export function MatchFinder() {
     wasSearching.current = isSearching;
   }, [isSearching]);
 
+  // One re-post at a time; a change meanwhile (the fallback box) is posted once the one in flight is answered,
+  // so the server ends up with the latest choice whatever order answers come in.
+  const refreshing = useRef<'no' | 'yes' | 'again'>('no');
   const refresh = useEffectEvent((interests: string[]) => {
+    if (refreshing.current !== 'no') {
+      refreshing.current = 'again';
+      return;
+    }
+    refreshing.current = 'yes';
     const started = generation.current;
-    enqueue.mutateAsync({ interests }).then(
-      (state) => {
-        if (started === generation.current) apply(state, interests);
-        else if (state.state === 'matched' && state.token) openChat(state.token);
-        // A refresh that outlived a Cancel revived the old search: drop it, unless a new search is running now.
-        else if (state.state === 'searching' && searching === null) cancel.mutate({});
-      },
-      (error: unknown) => {
-        // A network failure is retried by the next refresh or poll; an ERR_ answer ends the search.
-        if (started !== generation.current || !appCodeOf(error)) return;
-        setView({ kind: 'pick' });
-        setFailure(appCodeOf(error) ?? 'network');
-      },
-    );
+    void enqueue
+      .mutateAsync({ interests, fallback: wantsFallback.current })
+      .then(
+        (state) => {
+          if (started === generation.current) apply(state, interests);
+          else if (state.state === 'matched' && state.token) openChat(state.token, state.fallback === true);
+          // A refresh that outlived a Cancel revived the old search: drop it, unless a new search is running now.
+          else if (state.state === 'searching' && viewRef.current.kind !== 'searching') cancel.mutate({});
+        },
+        (error: unknown) => {
+          // A network failure or a rate limit is retried by the next refresh; any other ERR_ answer ends the search.
+          const code = appCodeOf(error);
+          if (started !== generation.current || !code || code === 'ERR_RATE_LIMITED') return;
+          setView({ kind: 'pick' });
+          setFailure(code);
+        },
+      )
+      .finally(() => {
+        const again = refreshing.current === 'again';
+        refreshing.current = 'no';
+        const current = viewRef.current;
+        if (again && started === generation.current && current.kind === 'searching') refresh(current.search.interests);
+      });
   });
 
-  // Keep the queue entry alive: re-post the same tags a little before the deadline.
+  // Keep the queue entry alive: re-post the same tags a while before the deadline.
   useEffect(() => {
     if (!searching) return;
-    const left = searching.expiresAt === null ? Infinity : searching.expiresAt - Date.now();
-    // A short queue TTL (tests, tuned deployments) gets refreshed halfway instead of every second.
-    const due = left > 2 * REFRESH_LEAD_MS ? left - REFRESH_LEAD_MS : left / 2;
-    const timer = setTimeout(() => refresh(searching.interests), Math.max(1_000, Math.min(REFRESH_EVERY_MS, due)));
+    const timer = setTimeout(() => refresh(searching.interests), Math.max(0, searching.refreshAt - Date.now()));
     return () => clearTimeout(timer);
   }, [searching]);
 
   const onStatus = useEffectEvent((status: TMatchState, started: number) => {
     if (started !== generation.current || view.kind !== 'searching') return;
+    lastEtag.current = matchStateEtag(status);
     if (status.state === 'matched' && status.token) {
-      openChat(status.token);
+      openChat(status.token, status.fallback === true);
     } else if (status.state === 'idle') {
-      // The entry lapsed (a sleeping tab misses its refresh): queue again with the same tags.
+      // The entry is gone though this page still searches: it lapsed (a sleeping tab missed its refresh), the
+      // server dropped it while the socket was away, or the page came back from the back/forward cache after
+      // its pagehide cancel. Queue again with the same tags.
       refresh(view.search.interests);
     } else {
-      const expiresAt = timeOf(status.expires_at);
-      if (expiresAt !== view.search.expiresAt) {
-        setView({ kind: 'searching', search: { ...view.search, expiresAt } });
+      const next = searchOf(status, view.search.interests, view.search.startedAt);
+      const current = view.search;
+      if (
+        next.expiresAt !== current.expiresAt ||
+        next.fallback !== current.fallback ||
+        next.fallbackAt !== current.fallbackAt
+      ) {
+        setView({ kind: 'searching', search: next });
       }
+      // A background tab's timer may be held back; the answers are not. (A new deadline means a re-post just
+      // happened, its answer perhaps still on the way.)
+      if (Date.now() >= current.refreshAt && next.expiresAt === current.expiresAt) refresh(current.interests);
     }
   });
 
-  // Poll as a fallback for the socket's `matched` push.
+  // Held status requests, re-armed after every answer: a match (or a lapse) shows within the server's hold,
+  // alongside the socket's `matched` push. Sent alone, never in a batch (see lib/trpc.ts).
   useEffect(() => {
     if (!isSearching) return;
-    const timer = setInterval(() => {
-      const started = generation.current;
-      utils.match.status.fetch({}, { staleTime: 0 }).then(
-        (status) => onStatus(status, started),
-        () => undefined,
-      );
-    }, POLL_MS);
-    return () => clearInterval(timer);
+    const started = generation.current;
+    const watch = watchStatus<TMatchState>({
+      request: (etag, signal) =>
+        utils.client.match.status.query({ wait: HOLD_SECONDS }, { signal, context: heldCall(etag) }),
+      etagOf: matchStateEtag,
+      initialEtag: lastEtag.current,
+      onState: (status) => onStatus(status, started),
+    });
+    return () => watch.stop();
   }, [isSearching, utils]);
 
+  // Closing the page, or leaving it for another site, ends the search: nobody would see the match (SPEC §9).
+  // The server's presence grace would too, later; this says so at once, in a request that outlives the page.
+  const leavePage = useEffectEvent(() => {
+    if (view.kind !== 'searching') return;
+    noteSearchForReload(view.search.interests, wantsFallback.current);
+    utils.client.match.cancel.mutate({}, { context: farewellCall() }).catch(() => undefined);
+  });
+  useEffect(() => {
+    if (!isSearching) return;
+    const onPageHide = () => leavePage();
+    window.addEventListener('pagehide', onPageHide);
+    return () => window.removeEventListener('pagehide', onPageHide);
+  }, [isSearching]);
+
   // Leaving the searching view (another page of the app) leaves the queue: nobody would see the match.
-  const viewRef = useRef(view);
-  viewRef.current = view;
   useEffect(
     () => () => {
       if (viewRef.current.kind === 'searching') cancel.mutate({});
@@ -184,7 +291,8 @@ export function MatchFinder() {
 
   useSocketEvent((event) => {
     if (event.type !== 'matched' || view.kind !== 'searching') return;
-    if (event.match.state === 'matched' && event.match.token) openChat(event.match.token);
+    if (event.match.state === 'matched' && event.match.token)
+      openChat(event.match.token, event.match.fallback === true);
   });
 
   async function start(event?: FormEvent) {
@@ -215,27 +323,37 @@ export function MatchFinder() {
       inputRef.current?.focus();
       return;
     }
-    const interests = parsed.data;
     setFormMessage(null);
+    await begin(parsed.data);
+  }
+
+  async function begin(interests: string[]) {
     setFailure(null);
     saveLastInterests(interests);
     generation.current += 1;
     const started = generation.current;
+    const input = { interests, fallback: wantsFallback.current };
     try {
       let state: TMatchState;
       try {
-        state = await enqueue.mutateAsync({ interests });
+        state = await enqueue.mutateAsync(input);
       } catch (error) {
         // Start means "search with these tags now": an older search of this session (another tab,
         // a page left mid-search) gives way to it.
         if (appCodeOf(error) !== 'ERR_MATCH_ALREADY_SEARCHING') throw error;
         await cancel.mutateAsync({});
-        state = await enqueue.mutateAsync({ interests });
+        state = await enqueue.mutateAsync(input);
       }
       if (started === generation.current) apply(state, interests);
     } catch (error) {
       if (started === generation.current) setFailure(appCodeOf(error) ?? 'network');
     }
+  }
+
+  /** Ticking or clearing the box while searching re-posts the same tags with it (still a refresh, SPEC §9). */
+  function changeFallback(next: boolean) {
+    chooseFallback(next);
+    if (searching) refresh(searching.interests);
   }
 
   async function stopSearching() {
@@ -277,13 +395,10 @@ export function MatchFinder() {
     </div>
   );
 
-  if (view.kind === 'matched') {
-    return (
-      <p role="status" className="callout">
-        Matched! Opening your chat…
-      </p>
-    );
-  }
+  // Announced by the layout's live region (MatchAnnouncer), so screen readers hear it once.
+  if (view.kind === 'matched') return <p className="callout">Matched! Opening your chat…</p>;
+
+  const fallbackChoice = <FallbackChoice seconds={fallbackSeconds} checked={fallback} onChange={changeFallback} />;
 
   if (view.kind === 'searching') {
     return (
@@ -292,6 +407,7 @@ export function MatchFinder() {
         headingRef={headingRef}
         onCancel={() => void stopSearching()}
         notice={failureNotice}
+        options={fallbackChoice}
       />
     );
   }
@@ -317,6 +433,7 @@ export function MatchFinder() {
         message={formMessage}
         inputRef={inputRef}
       />
+      {fallbackChoice}
       {failureNotice}
       <button type="submit" className="button button-primary button-large" disabled={enqueue.isPending}>
         Start
@@ -325,25 +442,62 @@ export function MatchFinder() {
   );
 }
 
+function FallbackChoice({
+  seconds,
+  checked,
+  onChange,
+}: {
+  seconds: number;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+}) {
+  const id = useId();
+  return (
+    <div className="fallback-choice">
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={checked}
+          onChange={(event) => onChange(event.target.checked)}
+          aria-describedby={`${id}-help`}
+          data-testid="fallback-choice"
+        />
+        If nobody shares my interests after {seconds} s, match me with anyone
+      </label>
+      <p id={`${id}-help`} className="field-help">
+        Anyone who chose this too. Someone who shares an interest is still matched first.
+      </p>
+    </div>
+  );
+}
+
 function SearchingView({
   search,
   headingRef,
   onCancel,
   notice,
+  options,
 }: {
   search: Search;
   headingRef: RefObject<HTMLHeadingElement | null>;
   onCancel: () => void;
   notice: ReactNode;
+  options: ReactNode;
 }) {
   const now = useNow();
+  const phase = fallbackPhase(search.fallback, search.fallbackAt, now);
   return (
     <section className="searching" data-testid="searching" aria-labelledby="searching-title">
       <div className="pulse" aria-hidden="true" />
       <h2 id="searching-title" ref={headingRef} tabIndex={-1}>
         Looking for a partner…
       </h2>
-      <p role="status">Waiting for someone who also likes {listOf(search.interests)}.</p>
+      {/* Changes once when the search opens to anyone: announced then, not every second. */}
+      <p role="status">
+        {phase.kind === 'open'
+          ? `Waiting for someone who also likes ${listOf(search.interests)}, or anyone who is open to a new match.`
+          : `Waiting for someone who also likes ${listOf(search.interests)}.`}
+      </p>
       <ul className="chips chips-center" aria-label="Your interests">
         {search.interests.map((tag) => (
           <li key={tag} className="chip">
@@ -351,13 +505,31 @@ function SearchingView({
           </li>
         ))}
       </ul>
+      <LiveCounts tags={search.interests} />
       <p className="elapsed">
         Searching for{' '}
         <span role="timer" data-testid="elapsed">
           {formatMinutes(now === null ? 0 : now - search.startedAt)}
         </span>
       </p>
+      {phase.kind === 'waiting' && (
+        <p className="fallback-status" data-testid="fallback-status">
+          Open to anyone in{' '}
+          <span role="timer" data-testid="fallback-countdown">
+            {formatMinutes(phase.leftMs + 999)}
+          </span>
+        </p>
+      )}
+      {phase.kind === 'open' && (
+        <p className="fallback-status" data-testid="fallback-status">
+          Now open to anyone
+        </p>
+      )}
       {notice}
+      <div className="searching-options">
+        {options}
+        <AlertSettings />
+      </div>
       <button type="button" className="button" onClick={onCancel}>
         Cancel
       </button>

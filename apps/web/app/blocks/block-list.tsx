@@ -4,6 +4,7 @@ import type { TBlock } from '@portal/contracts';
 import { useState } from 'react';
 import { describeError } from '../../lib/errors.ts';
 import { trpc } from '../../lib/trpc.ts';
+import { MatchedOn, matchedText } from '../_components/matched-on.tsx';
 import { QueryStatus } from '../_components/query-status.tsx';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -49,14 +50,14 @@ function BlockItem({ block, headingLevel }: { block: TBlock; headingLevel: 2 | 3
     <li className="chat-card" data-testid="block-item">
       <Heading className="chat-card-title">{block.label}</Heading>
       <p className="chat-card-meta">
-        Matched on <span className="tag">{block.matched_interest}</span>, blocked{' '}
+        <MatchedOn interest={block.matched_interest} />, blocked{' '}
         <time dateTime={block.created_at}>{dateFormat.format(new Date(block.created_at))}</time>
       </p>
       <button type="button" className="button button-small" onClick={() => void unblock()} disabled={lift.isPending}>
         Unblock
         <span className="sr-only">
           {' '}
-          {block.label}, matched on {block.matched_interest}
+          {block.label}, {matchedText(block.matched_interest)}
         </span>
       </button>
       {failure && (

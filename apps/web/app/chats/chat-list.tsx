@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { useSocketEvent } from '../../lib/realtime.tsx';
 import { formatHours, useNow } from '../../lib/time.ts';
 import { trpc } from '../../lib/trpc.ts';
+import { MatchedOn, matchedText } from '../_components/matched-on.tsx';
 import { QueryStatus } from '../_components/query-status.tsx';
 
 export function ChatList() {
@@ -47,11 +48,11 @@ export function ChatList() {
               <h2 className="chat-card-title">
                 <Link href={`/chat/${encodeURIComponent(chat.token)}`}>
                   {chat.partner}
-                  <span className="sr-only">, matched on {chat.matched_interest}</span>
+                  <span className="sr-only">, {matchedText(chat.matched_interest)}</span>
                 </Link>
               </h2>
               <p className="chat-card-meta">
-                Matched on <span className="tag">{chat.matched_interest}</span>
+                <MatchedOn interest={chat.matched_interest} />
               </p>
               <p className="chat-card-meta">
                 Time left:{' '}

@@ -3,6 +3,7 @@
 import type { TParty, TReport } from '@portal/contracts';
 import { useId } from 'react';
 import { formatDateTime, formatTime } from '../../lib/time.ts';
+import { MatchedOn } from '../_components/matched-on.tsx';
 
 export type TReportAction = 'block' | 'suspend' | 'dismiss';
 
@@ -20,7 +21,8 @@ export function ReportCard({ report, onAction }: { report: TReport; onAction: (a
       </h3>
       <p className="report-meta">
         Filed <time dateTime={report.created_at}>{formatDateTime(report.created_at)}</time> by {nameOf(reporter)}
-        {' · '}matched on <span className="tag">{report.matched_interest}</span>
+        {' · '}
+        <MatchedOn interest={report.matched_interest} lowercase />
       </p>
       <p className="report-reason">
         <span className="report-label">Reason: </span>

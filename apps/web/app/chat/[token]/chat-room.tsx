@@ -10,6 +10,7 @@ import type { TConnectionState } from '../../../lib/socket.ts';
 import { formatHours, useNow } from '../../../lib/time.ts';
 import { trpc } from '../../../lib/trpc.ts';
 import { ConfirmDialog } from '../../_components/confirm-dialog.tsx';
+import { MatchedOn } from '../../_components/matched-on.tsx';
 import { ReasonDialog } from '../../_components/reason-dialog.tsx';
 import {
   chatReducer,
@@ -260,7 +261,7 @@ export function ChatRoom({ token }: { token: string }) {
         <div className="chat-title">
           <h1>Chat with {partner}</h1>
           <p className="chat-meta">
-            Matched on <span className="tag">{summary.matched_interest}</span>
+            <MatchedOn interest={summary.matched_interest} />
             {others.length > 0 && <> (also {others.join(', ')})</>}
           </p>
         </div>

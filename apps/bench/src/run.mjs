@@ -3,10 +3,14 @@
 // Two parts: the HTTP API (status poll, pairs/s, enqueue→matched) and the live socket
 // (message send→partner receive, pair made→matched push; across two instances on --pg).
 //
-//   node apps/bench/src/run.mjs [--pg] [--duration=<s>] [--quick] [--only=api|sockets] [--socket-duration=<s>]
+// A third part measures cheap polling (SPEC §9): 10,000 status requests held at once on
+// one instance, and a searching person's server CPU per minute, long-polling vs polling.
+//
+//   node apps/bench/src/run.mjs [--pg] [--duration=<s>] [--quick] [--only=api|sockets|held]
+//                               [--socket-duration=<s>] [--held-duration=<s>]
 //
 // Writes bench/results/<ISO stamp>-<sqlite|postgresql>.json (…-quick.json for --quick,
-// …-api.json / …-sockets.json for --only).
+// …-api.json / …-sockets.json / …-held.json for --only).
 // Exits non-zero only when something crashes, never for a missed target.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +18,7 @@ import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, createSessions } from './lib/client.mjs';
+import { heldRequests, searcherCost } from './lib/held.mjs';
 import { createScratchDatabase, DEFAULT_ADMIN_URL } from './lib/postgres.mjs';
 import { startChild } from './lib/processes.mjs';
 import { evaluateTargets, formatReport, TARGETS } from './lib/report.mjs';
@@ -26,8 +31,8 @@ const ROOT = resolve(HERE, '../../..');
 const PORTAL_SERVER = join(ROOT, 'apps/web/dist/server.mjs');
 const BARE_SERVER = join(HERE, 'bare-server.mjs');
 
-const USAGE = `usage: node apps/bench/src/run.mjs [--pg] [--duration=<seconds>] [--quick] [--only=api|sockets]
-                                     [--socket-duration=<seconds>]
+const USAGE = `usage: node apps/bench/src/run.mjs [--pg] [--duration=<seconds>] [--quick] [--only=api|sockets|held]
+                                     [--socket-duration=<seconds>] [--held-duration=<seconds>]
   --pg              PostgreSQL instead of SQLite: a scratch database created through
                     ${DEFAULT_ADMIN_URL} (BENCH_PG_ADMIN_URL overrides), dropped at the end;
                     the socket scenarios then also run across two server instances
@@ -35,12 +40,16 @@ const USAGE = `usage: node apps/bench/src/run.mjs [--pg] [--duration=<seconds>] 
   --socket-duration=<s>
                     socket message-rate duration per setup (default 10, or 3 with --quick)
   --only=<part>     api: status poll, pairs/s and enqueue→matched only;
-                    sockets: the live-socket scenarios only (default: both)
+                    sockets: the live-socket scenarios only;
+                    held: cheap polling only (10,000 held status requests, and CPU per
+                    searcher-minute, long-poll vs 1-second polling) (default: all three)
+  --held-duration=<s>
+                    CPU window per polling mode in the held part (default 60, or 5 with --quick)
   --limits          keep the rate limits on, every one raised out of reach: measures what
                     counting costs (on PostgreSQL the shared counters are database writes)
   --quick           tiny counts: a smoke run whose numbers mean nothing`;
 
-const PARTS = ['api', 'sockets'];
+const PARTS = ['api', 'sockets', 'held'];
 
 const RAISED_LIMITS = Object.fromEntries([
   ['PORTAL_RATE_LIMITS', 'on'],
@@ -67,6 +76,7 @@ function parseArgs(argv) {
     limits: false,
     duration: undefined,
     socketDuration: undefined,
+    heldDuration: undefined,
     only: undefined,
   };
   const seconds = (arg, flag) => {
@@ -80,6 +90,7 @@ function parseArgs(argv) {
     else if (arg === '--limits') args.limits = true;
     else if (arg.startsWith('--duration=')) args.duration = seconds(arg, '--duration');
     else if (arg.startsWith('--socket-duration=')) args.socketDuration = seconds(arg, '--socket-duration');
+    else if (arg.startsWith('--held-duration=')) args.heldDuration = seconds(arg, '--held-duration');
     else if (arg.startsWith('--only=')) {
       args.only = arg.slice('--only='.length);
       if (!PARTS.includes(args.only)) throw new UsageError(`--only wants one of ${PARTS.join(', ')}: ${arg}`);
@@ -114,6 +125,19 @@ function settingsFor(args) {
     pushIterations: quick ? 50 : 500,
     pushRate: 50,
     pushConcurrency: 10,
+    // Cheap polling: `heldRequests` searching sessions each hold GET status?wait=`heldWait`
+    // (re-held on every 304); `heldSample` of them are matched at `heldRate`/s.
+    heldRequests: quick ? 500 : 10_000,
+    heldWait: 30,
+    heldRampBatch: quick ? 250 : 1000,
+    heldQuietSec: quick ? 1 : 5,
+    heldSample: quick ? 50 : 500,
+    heldRate: 50,
+    heldConcurrency: 10,
+    // Then `costSearchers` searching sessions poll in each mode for `costDurationSec`.
+    costSearchers: quick ? 50 : 300,
+    costDurationSec: args.heldDuration ?? (quick ? 5 : 60),
+    costWarmupSec: quick ? 1 : 5,
   };
 }
 
@@ -287,6 +311,43 @@ async function socketScenarios(settings, { bare, portal, client, database, serve
   return sockets;
 }
 
+/**
+ * Cheap polling (SPEC §9) on one instance: `heldRequests` status requests held at once
+ * (RSS, CPU, time from a match to the held answer), then a searcher's CPU per minute
+ * when it long-polls versus when it polls every second.
+ */
+async function heldScenarios(settings, { portal, client, database }) {
+  const postgres = database === 'postgresql';
+  const total = settings.heldRequests + settings.heldSample + settings.costSearchers;
+  log(`held: creating ${total} sessions`);
+  const { tokens } = await createSessions(client, total, settings.sessionCreateConcurrency);
+  const partners = tokens.slice(settings.heldRequests, settings.heldRequests + settings.heldSample);
+  log(
+    `held: ${settings.heldRequests} searching sessions each hold GET status?wait=${settings.heldWait}, ` +
+      `then ${settings.heldSample} of them are matched at ${settings.heldRate}/s`,
+  );
+  const requests = await heldRequests(portal, client, tokens.slice(0, settings.heldRequests), partners, {
+    wait: settings.heldWait,
+    rampBatch: settings.heldRampBatch,
+    quietSec: settings.heldQuietSec,
+    sample: settings.heldSample,
+    rate: settings.heldRate,
+    concurrency: settings.heldConcurrency,
+    postgres,
+  });
+  log(
+    `held: CPU per searcher-minute, ${settings.costSearchers} searchers, ${settings.costDurationSec} s per mode ` +
+      `after ${settings.costWarmupSec} s`,
+  );
+  const cost = await searcherCost(portal, client, tokens.slice(settings.heldRequests + settings.heldSample), {
+    wait: settings.heldWait,
+    durationSec: settings.costDurationSec,
+    warmupSec: settings.costWarmupSec,
+    postgres,
+  });
+  return { requests, cost };
+}
+
 /** Message latency and matched push against Portal, side A on `sides.a`, side B on `sides.b`. */
 async function portalSockets(settings, pool, sides, { label, prefixes, watch }) {
   const chats = settings.socketPairs;
@@ -378,6 +439,7 @@ async function main(args) {
   if (settings.parts.includes('api')) Object.assign(results, await apiScenarios(settings, { bare, portal, client }));
   if (settings.parts.includes('sockets'))
     results.sockets = await socketScenarios(settings, { bare, portal, client, database, serverEnv });
+  if (settings.parts.includes('held')) results.held = await heldScenarios(settings, { portal, client, database });
 
   machine.loadAvgEnd = os.loadavg().map((n) => round(n, 2));
   const report = {

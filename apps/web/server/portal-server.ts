@@ -193,6 +193,10 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
       await drained;
       clearTimeout(grace);
       await options.pages?.close();
+      // The last second of "Popular now" searches and matches.
+      await core.popular
+        .flush()
+        .catch((error: unknown) => logger.warn('background write failed', { err: String(error) }));
       await bus.close();
       await db.close();
       logger.info('stopped');

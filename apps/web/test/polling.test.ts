@@ -113,7 +113,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       expect(changed.headers.etag).not.toBe(idle.headers.etag);
 
       // `wait` without If-None-Match (or with a stale tag): the client lacks the state, so it gets it at once.
-      for (const headers of [{}, { 'if-none-match': String(idle.headers.etag) }]) {
+      for (const headers of [{}, { 'if-none-match': String(idle.headers.etag) }] as Record<string, string>[]) {
         const began = performance.now();
         const reply = await status(me, headers, '?wait=30');
         expect(reply.status).toBe(200);

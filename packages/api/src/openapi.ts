@@ -281,6 +281,15 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
       },
     };
   }
+  const popular = paths['/v1/portal/interests/popular']?.get?.responses['200'];
+  if (popular) {
+    popular.headers = {
+      'Cache-Control': {
+        schema: { type: 'string' },
+        description: 'public, max-age=2: the same for everyone; errors stay no-store.',
+      },
+    };
+  }
   const health = paths['/v1/portal/health']?.get;
   if (health?.responses['200']) {
     health.responses['503'] = {

@@ -2,6 +2,7 @@ import { accountRouter } from './routers/account/index.ts';
 import { authRouter } from './routers/auth/index.ts';
 import { blocksRouter } from './routers/blocks/index.ts';
 import { chatRouter } from './routers/chat/index.ts';
+import { interestsRouter } from './routers/interests/index.ts';
 import { matchRouter } from './routers/match/index.ts';
 import { moderationRouter } from './routers/moderation/index.ts';
 import { sessionRouter } from './routers/session/index.ts';
@@ -15,6 +16,7 @@ export const appRouter = router({
   match: matchRouter,
   chat: chatRouter,
   blocks: blocksRouter,
+  interests: interestsRouter,
   moderation: moderationRouter,
   system: router({ health: getHealth }),
 });

@@ -6,6 +6,7 @@ export * from './errors.ts';
 export * from './etag.ts';
 export * from './health.ts';
 export * from './ids.ts';
+export * from './interests.ts';
 export * from './match.ts';
 export * from './moderation.ts';
 export * from './session.ts';

@@ -8,6 +8,7 @@ import { createBlockService, type BlockService } from './blocks/blocks.ts';
 import { createChatService, type ChatService } from './chats/service.ts';
 import { createMatchingService, type MatchingService } from './matching/service.ts';
 import { createModerationService, type ModerationService } from './moderation/moderation.ts';
+import { createPopularService, type PopularService } from './popular/popular.ts';
 import { checkHealth } from './ops/health.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { createLocalBus } from './realtime/local-bus.ts';
@@ -25,6 +26,7 @@ export { MAX_CATCH_UP, toMessage } from './chats/service.ts';
 export type { SessionRow, SignedIn } from './accounts/accounts.ts';
 export { assertMayMatch } from './matching/service.ts';
 export { assertModerator } from './moderation/moderation.ts';
+export { POPULAR_MAX_AGE_SECONDS, type PopularService } from './popular/popular.ts';
 export type { BusMessage, EventBus, PortalEvent } from './realtime/events.ts';
 export { createLocalBus } from './realtime/local-bus.ts';
 export { createPostgresBus } from './realtime/postgres-bus.ts';
@@ -44,6 +46,8 @@ export interface Core {
   passwords: PasswordService;
   moderation: ModerationService;
   blocks: BlockService;
+  /** "Popular now" (SPEC §9): what people search and match on in the last hour. */
+  popular: PopularService;
   /** The person's own data (SPEC §10): export and deletion. */
   accountData: AccountDataService;
   /** The periodic purge of what retention no longer keeps. */
@@ -70,7 +74,7 @@ export interface CoreOptions {
   now?: () => number;
   /** Defaults to an in-process bus (one instance). */
   bus?: EventBus;
-  /** Where work nobody awaits reports failure (the hourly last_seen_at write, presence writes); ignored by default. */
+  /** Where work nobody awaits reports failure (the hourly last_seen_at write, presence writes, the "Popular now" batches); ignored by default. */
   onBackgroundError?: (error: unknown) => void;
 }
 
@@ -86,6 +90,7 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
   const bus = options.bus ?? createLocalBus();
   const chats = createChatService(db, now, bus);
   const onBackgroundError = options.onBackgroundError ?? (() => undefined);
+  const popular = createPopularService(db, now, onBackgroundError);
   return {
     db,
     config,
@@ -98,7 +103,8 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
       bus,
       onError: onBackgroundError,
     }),
-    matching: createMatchingService(db, config, now, metrics, bus, onBackgroundError),
+    matching: createMatchingService(db, config, now, metrics, bus, popular, onBackgroundError),
+    popular,
     chats,
     accounts: createAccountService(db, now, bus),
     passwords: createPasswordService(db, now, bus),
@@ -117,11 +123,15 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
   };
 }
 
-/** Every `intervalMs`: deletes expired queue entries and ends expired chats. Returns a stop function. */
+/**
+ * Every `intervalMs`: deletes expired queue entries, ends expired chats and deletes
+ * "Popular now" rows older than an hour. Returns a stop function.
+ */
 export function startReaper(core: Core, intervalMs: number, onError: (error: unknown) => void): () => void {
   const timer = setInterval(() => {
     core.matching.reap().catch(onError);
     core.chats.expire().catch(onError);
+    core.popular.purge().catch(onError);
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -14,8 +14,8 @@ export function createClient(base, { maxSockets = 50, timeoutMs = 30_000 } = {})
    * Never rejects: a network failure is `{ status: 0, error }`.
    * @returns {Promise<{ status: number, ms: number, json?: any, text?: string, headers?: object, error?: string }>}
    */
-  function send(method, path, { token, body } = {}) {
-    const headers = { 'content-length': '0' };
+  function send(method, path, { token, body, headers: extra } = {}) {
+    const headers = { 'content-length': '0', ...extra };
     if (token) headers.cookie = `psession=${token}`;
     let payload;
     if (body !== undefined) {

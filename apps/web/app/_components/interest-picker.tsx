@@ -1,9 +1,11 @@
 'use client';
 
-import { MAX_INTERESTS, ZInterest } from '@portal/contracts';
+import { MAX_INTERESTS, ZInterest, type TPopularInterest } from '@portal/contracts';
 import { useId, useState, type ChangeEvent, type KeyboardEvent, type RefObject } from 'react';
+import { describeWait, usePopularInterests } from '../../lib/popular.ts';
 
-export const POPULAR_INTERESTS = ['music', 'gaming', 'movies', 'books', 'travel', 'coding'] as const;
+/** Shown when nothing is popular right now (no tag searched by three people in the last hour), or the list failed. */
+export const SUGGESTED_INTERESTS = ['music', 'gaming', 'movies', 'books', 'travel', 'coding'] as const;
 
 /** What a person types becomes a tag: surrounding spaces and capitals are not worth an error. */
 const normalize = (value: string): string => value.trim().toLowerCase();
@@ -38,6 +40,7 @@ export function InterestPicker({
   disabled,
 }: Props) {
   const id = useId();
+  const popular = usePopularInterests();
   const [limitNote, setLimitNote] = useState<string | null>(null);
   const draftIssue = normalize(draft) === '' ? null : issueOf(normalize(draft));
   const shown = draftIssue ?? limitNote ?? message;
@@ -98,7 +101,11 @@ export function InterestPicker({
     }
   }
 
-  const suggestions = POPULAR_INTERESTS.filter((tag) => !tags.includes(tag));
+  // Live tags replace the fixed list as soon as one qualifies; nothing shows before the first answer (no flicker).
+  const live = popular.interests.length > 0;
+  const popularNow = popular.interests.filter((entry) => !tags.includes(entry.tag));
+  const suggestions =
+    popular.status === 'pending' || live ? [] : SUGGESTED_INTERESTS.filter((tag) => !tags.includes(tag));
 
   return (
     <div className="picker">
@@ -149,12 +156,26 @@ export function InterestPicker({
       <p id={`${id}-message`} className="field-message" aria-live="polite" data-testid="interest-message">
         {shown}
       </p>
-      {suggestions.length > 0 && (
-        <div className="popular">
+      {popularNow.length > 0 && (
+        <div className="popular" data-testid="popular-now">
           <h2 id={`${id}-popular`} className="popular-title">
-            Popular
+            Popular now
           </h2>
           <ul className="chips" aria-labelledby={`${id}-popular`}>
+            {popularNow.map((entry) => (
+              <li key={entry.tag}>
+                <PopularChip entry={entry} onAdd={() => add(entry.tag)} disabled={disabled} />
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {suggestions.length > 0 && (
+        <div className="popular">
+          <h2 id={`${id}-suggested`} className="popular-title">
+            Suggestions
+          </h2>
+          <ul className="chips" aria-labelledby={`${id}-suggested`}>
             {suggestions.map((tag) => (
               <li key={tag}>
                 <button
@@ -173,5 +194,47 @@ export function InterestPicker({
         </div>
       )}
     </div>
+  );
+}
+
+/**
+ * One live tag: its name, how many wait on it now, the usual wait, and "Instant match"
+ * when someone is waiting (a search on it is likely paired at once). The button's name
+ * is its text, with the abbreviated wait ("~12s") spelled out for screen readers:
+ * "Add gaming, 3 waiting, usual wait about 12 seconds, Instant match".
+ */
+function PopularChip({ entry, onAdd, disabled }: { entry: TPopularInterest; onAdd: () => void; disabled?: boolean }) {
+  const wait = entry.median_wait_seconds === null ? null : describeWait(entry.median_wait_seconds);
+  const instant = entry.waiting > 0;
+  return (
+    <button
+      type="button"
+      className={`chip chip-suggest chip-popular${instant ? ' is-instant' : ''}`}
+      onClick={onAdd}
+      disabled={disabled}
+    >
+      <span aria-hidden="true">+ </span>
+      {/* One inline run: as flex items the parts would be blocks, and the name would gain stray spaces. */}
+      <span>
+        <span className="sr-only">Add </span>
+        {entry.tag}
+        <span className="chip-meta">
+          <span className="sr-only">, </span>
+          {entry.waiting} waiting
+        </span>
+        {wait && (
+          <span className="chip-meta">
+            <span aria-hidden="true">{wait.short}</span>
+            <span className="sr-only">, usual wait {wait.spoken}</span>
+          </span>
+        )}
+        {instant && (
+          <span className="chip-instant">
+            <span className="sr-only">, </span>
+            Instant match
+          </span>
+        )}
+      </span>
+    </button>
   );
 }

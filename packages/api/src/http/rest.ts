@@ -49,8 +49,9 @@ export function createRestHandler(options: HttpOptions): (req: IncomingMessage, 
         if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
         return { status: statusOf(toErrorBody(failure)), headers };
       }
+      // A procedure may replace Cache-Control on success (the public GET /interests/popular); errors are never stored.
       const extra = ctx && extraHeaders.get(ctx);
-      return { status: (ctx && statuses.get(ctx)) ?? 200, headers: extra ? { ...extra, ...headers } : headers };
+      return { status: (ctx && statuses.get(ctx)) ?? 200, headers: extra ? { ...headers, ...extra } : headers };
     },
     onError: ({ error, req }) => {
       const body =

@@ -70,6 +70,8 @@ export async function deletePerson(
     const touched = new Set(sentIn.map((m) => m.chatId));
     const erased = chats.filter((c) => touched.has(c.chatId)).map((c) => c.chat.token);
     await tx.block.deleteMany({ where: { blockerKey: person } });
+    // "Popular now" keeps who searched a tag for an hour; no index on the person: a deletion is rare, the table small.
+    await tx.popularSearch.deleteMany({ where: { personKey: person } });
     // The account's sessions (and their queue entries) go with it by cascade.
     if (principal.accountId) await tx.account.delete({ where: { id: principal.accountId } });
     else await tx.session.delete({ where: { id: principal.sessionId } });

@@ -10,6 +10,7 @@ import { createPresence, type Presence } from './presence.ts';
 import type { EnqueueOutcome, MatchedChat } from './types.ts';
 import { createStatusWatch, type Watched, type WatchOptions } from './watchers.ts';
 import type { EventBus } from '../realtime/events.ts';
+import type { PopularService } from '../popular/popular.ts';
 
 export interface EnqueueOptions {
   /** SPEC §9: after MATCH_FALLBACK_SECONDS without a shared-tag partner, pair with anyone who agreed too. */
@@ -77,6 +78,7 @@ export function createMatchingService(
   now: () => number,
   metrics: Metrics,
   bus: EventBus,
+  popular: PopularService,
   onBackgroundError: (error: unknown) => void,
 ): MatchingService {
   const matcher = db.provider === 'sqlite' ? createSqliteMatcher(db) : createPostgresMatcher(db);
@@ -107,6 +109,11 @@ export function createMatchingService(
         presentAtLeast: at + config.presenceGraceMs,
       });
       const state = toState(outcome);
+      // "Popular now": buffered in memory, written in batches (popular/popular.ts). A fallback pair counts for no tag.
+      popular.searched(interests, principal.personKey, at);
+      if (outcome.state === 'matched' && outcome.chat.matchedInterest) {
+        popular.matched(outcome.chat.matchedInterest, at, outcome.partner.waitedMs);
+      }
       if (outcome.state === 'matched') {
         metrics.recordMatch([outcome.waitedMs, outcome.partner.waitedMs]);
         // The person who was waiting learns it the moment it happens, on whichever instance holds their socket.

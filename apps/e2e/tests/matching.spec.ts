@@ -44,6 +44,8 @@ test('closing the searching page ends its search: the next person on that tag ke
   // Matching happens at enqueue: had Alice's entry been there, Bob's Start would have answered `matched`.
   await startSearch(bob, [tag]);
   await expect(bob.getByTestId('searching')).toBeVisible();
+  // Two people searched this tag: too few for a number (SPEC §9 lists a tag from 3), and the page says why.
+  await expect(bob.getByTestId('live-counts')).toContainText(`No live number for ${tag}`);
 });
 
 test('a match in a background tab shows in its title until the tab is seen, and is announced', async ({

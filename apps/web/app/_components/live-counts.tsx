@@ -1,5 +1,7 @@
 'use client';
 
+import { usePopularInterests } from '../../lib/popular.ts';
+
 /**
  * How many people are searching now on each chosen tag, from the public
  * "what is happening now" numbers (SPEC §9, GET /v1/portal/interests/popular).
@@ -35,10 +37,14 @@ export function LiveCounts({ tags }: { tags: readonly string[] }) {
   );
 }
 
-/**
- * The seam for the popular-interests hook (lib/, issue 9 "popular"): people
- * waiting per tag, or null while there are no numbers (nothing is shown then).
- */
-function useWaitingCounts(_tags: readonly string[]): Map<string, number> | null {
-  return null;
+/** People waiting per chosen tag that is listed; null until the first answer (nothing is shown then). */
+function useWaitingCounts(tags: readonly string[]): Map<string, number> | null {
+  const popular = usePopularInterests();
+  if (popular.status !== 'ready') return null;
+  const counts = new Map<string, number>();
+  for (const tag of tags) {
+    const entry = popular.byTag(tag);
+    if (entry) counts.set(tag, entry.waiting);
+  }
+  return counts;
 }

@@ -85,21 +85,22 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
     }
 
     it('sets the cookie for what is left of the session: 30 days when it is new', async () => {
-      const began = performance.now();
-      const created = await post('/v1/portal/session', null);
-      const tookS = Math.ceil((performance.now() - began) / 1000);
-      expect(created.status).toBe(201);
       // Whole seconds, rounded down: the milliseconds since the session was stamped are not given back.
-      // The stamp and the cookie are a few statements apart inside this one request: on a loaded
-      // machine that can be a second or two, never more than the request took.
-      const maxAge = maxAgeOf(created);
-      expect(maxAge).toBeLessThanOrEqual(30 * DAY_S);
-      expect(maxAge).toBeGreaterThanOrEqual(30 * DAY_S - 1 - tookS);
+      // The stamp and the cookie are a few statements apart inside one request: on a loaded machine
+      // that can be a second or two, never more than the request took.
+      const freshFor30Days = async (send: () => Promise<Reply>): Promise<Reply> => {
+        const began = performance.now();
+        const reply = await send();
+        const tookS = Math.ceil((performance.now() - began) / 1000);
+        expect(maxAgeOf(reply)).toBeLessThanOrEqual(30 * DAY_S);
+        expect(maxAgeOf(reply)).toBeGreaterThanOrEqual(30 * DAY_S - 1 - tookS);
+        return reply;
+      };
+      const created = await freshFor30Days(() => post('/v1/portal/session', null));
+      expect(created.status).toBe(201);
       const username = name('cki');
-      const registered = await post('/v1/portal/auth/register', cookieOf(created), { username, password: PASSWORD });
-      expect(thirtyDays).toContain(maxAgeOf(registered));
-      const login = await post('/v1/portal/auth/login', null, { username, password: PASSWORD });
-      expect(thirtyDays).toContain(maxAgeOf(login));
+      await freshFor30Days(() => post('/v1/portal/auth/register', cookieOf(created), { username, password: PASSWORD }));
+      const login = await freshFor30Days(() => post('/v1/portal/auth/login', null, { username, password: PASSWORD }));
       // Within the hour nothing is written and no cookie is sent again.
       const polled = await get('/v1/portal/match/status', cookieOf(login));
       expect(polled.status).toBe(200);

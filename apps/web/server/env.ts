@@ -40,7 +40,7 @@ export const ZEnv = z.object({
   PURGE_INTERVAL_MINUTES: z.coerce.number().positive().default(60),
   PG_POOL_SIZE: positiveInt(10),
   /** Sessions each instance keeps in memory for authentication (least recently used go first); 0 turns the cache off. */
-  PRINCIPAL_CACHE_SIZE: z.coerce.number().int().min(0).default(20_000),
+  PRINCIPAL_CACHE_SIZE: z.coerce.number().int().min(0).default(10_000),
   /** The longest one database statement may run (PostgreSQL statement_timeout; SQLite's busy timeout), ms. */
   DB_STATEMENT_TIMEOUT_MS: positiveInt(5000),
   /** The longest opening a PostgreSQL connection may take, ms. */

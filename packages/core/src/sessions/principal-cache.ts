@@ -74,7 +74,9 @@ export function createPrincipalCache(db: Database, maxEntries: number): Principa
   // microsecond, docs/sessions.md) tells, and then everything is dropped. Writes
   // through this process's own connection leave it alone; they are announced.
   const dataVersion =
-    db.provider === 'sqlite' ? db.sqlite.prepare<[], number>('PRAGMA data_version').pluck() : undefined;
+    db.provider === 'sqlite'
+      ? db.sqlite.prepare<[], number>('PRAGMA data_version').pluck().safeIntegers(false)
+      : undefined;
   let seenVersion = dataVersion?.get();
 
   function remove(tokenHash: string): void {

@@ -5,12 +5,14 @@
 //
 // A third part measures cheap polling (SPEC §9): 10,000 status requests held at once on
 // one instance, and a searching person's server CPU per minute, long-polling vs polling.
+// A fourth sends enqueues and status polls at a fixed rate (an open loop) and reports
+// their latency from each request's scheduled send time; a fifth measures the memory
+// of a fresh API-only instance, idle, with 10,000 searchers and with 2,000 sockets.
 //
-//   node apps/bench/src/run.mjs [--pg] [--duration=<s>] [--quick] [--only=api|sockets|held]
-//                               [--socket-duration=<s>] [--held-duration=<s>]
+//   node apps/bench/src/run.mjs [--pg] [--quick] [--only=<part>] … (see USAGE)
 //
 // Writes bench/results/<ISO stamp>-<sqlite|postgresql>.json (…-quick.json for --quick,
-// …-api.json / …-sockets.json / …-held.json for --only).
+// …-<part>.json for --only).
 // Exits non-zero only when something crashes, never for a missed target.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,11 +20,20 @@ import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, createSessions } from './lib/client.mjs';
+import { memoryFootprint } from './lib/memory.mjs';
+import { enqueueStream, openLoop, statusStream } from './lib/open-loop.mjs';
 import { heldRequests, searcherCost } from './lib/held.mjs';
 import { createScratchDatabase, DEFAULT_ADMIN_URL } from './lib/postgres.mjs';
 import { startChild } from './lib/processes.mjs';
 import { evaluateTargets, formatReport, TARGETS } from './lib/report.mjs';
-import { partnerLatency, pairThroughput, pollStatus, seedStatusSessions } from './lib/scenarios.mjs';
+import {
+  GENERATORS,
+  pairInterests,
+  partnerLatency,
+  pairThroughput,
+  pollStatus,
+  seedStatusSessions,
+} from './lib/scenarios.mjs';
 import { createSocketPool, fakePairs, makePairs, matchedPush, messageLatency, openChats } from './lib/sockets.mjs';
 import { round } from './lib/stats.mjs';
 
@@ -30,26 +41,42 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = resolve(HERE, '../../..');
 const PORTAL_SERVER = join(ROOT, 'apps/web/dist/server.mjs');
 const BARE_SERVER = join(HERE, 'bare-server.mjs');
+const RESULTS_DIR = join(ROOT, 'bench/results');
 
-const USAGE = `usage: node apps/bench/src/run.mjs [--pg] [--duration=<seconds>] [--quick] [--only=api|sockets|held]
-                                     [--socket-duration=<seconds>] [--held-duration=<seconds>]
-  --pg              PostgreSQL instead of SQLite: a scratch database created through
+const USAGE = `usage: node apps/bench/src/run.mjs [--pg] [--quick] [--only=api|open|sockets|held|memory] [--limits]
+                                     [--duration=<s>] [--open-duration=<s>] [--enqueue-rate=<n>] [--poll-rate=<n>]
+                                     [--socket-duration=<s>] [--held-duration=<s>] [--heap-snapshot] [--server=<file>]
+  --pg              PostgreSQL instead of SQLite: scratch databases created through
                     ${DEFAULT_ADMIN_URL} (BENCH_PG_ADMIN_URL overrides), dropped at the end;
                     the socket scenarios then also run across two server instances
-  --duration=<s>    status-poll duration per server (default 10, or 2 with --quick)
+  --only=<part>     one part (default: all five):
+                    api: status poll (closed loop, 50 connections; the bare server under each
+                         load generator), pairs/s and enqueue→matched;
+                    open: enqueues and status polls at a fixed rate, latency from each
+                         request's scheduled send time (and the same polls against the bare server);
+                    sockets: the live-socket scenarios;
+                    held: cheap polling (10,000 held status requests, and CPU per
+                         searcher-minute, long-poll vs 1-second polling);
+                    memory: RSS of a fresh API-only instance idle, with 10,000 searchers
+                         queued and with 2,000 sockets more
+  --duration=<s>    closed-loop status-poll duration per run (default 10, or 2 with --quick)
+  --open-duration=<s>
+                    open-loop duration per server, after 2 s of warm-up (default 20, or 3 with --quick)
+  --enqueue-rate=<n>, --poll-rate=<n>
+                    open-loop arrivals per second (default 200 enqueues, 2000 status polls)
   --socket-duration=<s>
                     socket message-rate duration per setup (default 10, or 3 with --quick)
-  --only=<part>     api: status poll, pairs/s and enqueue→matched only;
-                    sockets: the live-socket scenarios only;
-                    held: cheap polling only (10,000 held status requests, and CPU per
-                    searcher-minute, long-poll vs 1-second polling) (default: all three)
   --held-duration=<s>
                     CPU window per polling mode in the held part (default 60, or 5 with --quick)
+  --heap-snapshot   memory part: also write a heap snapshot of the instance at its fullest
+                    next to the results, and list what holds the most
+  --server=<file>   the server bundle to measure (default apps/web/dist/server.mjs); a copy
+                    kept in apps/web/dist measures an older build back to back with the new
   --limits          keep the rate limits on, every one raised out of reach: measures what
                     counting costs (on PostgreSQL the shared counters are database writes)
   --quick           tiny counts: a smoke run whose numbers mean nothing`;
 
-const PARTS = ['api', 'sockets', 'held'];
+const PARTS = ['api', 'open', 'sockets', 'held', 'memory'];
 
 const RAISED_LIMITS = Object.fromEntries([
   ['PORTAL_RATE_LIMITS', 'on'],
@@ -77,13 +104,20 @@ function parseArgs(argv) {
     duration: undefined,
     socketDuration: undefined,
     heldDuration: undefined,
+    openDuration: undefined,
+    enqueueRate: 200,
+    pollRate: 2000,
+    heapSnapshot: false,
+    server: PORTAL_SERVER,
     only: undefined,
   };
-  const seconds = (arg, flag) => {
+  const positive = (what) => (arg, flag) => {
     const value = Number(arg.slice(flag.length + 1));
-    if (!(value > 0)) throw new UsageError(`${flag} wants a positive number of seconds: ${arg}`);
+    if (!(value > 0)) throw new UsageError(`${flag} wants a positive ${what}: ${arg}`);
     return value;
   };
+  const seconds = positive('number of seconds');
+  const rate = positive('rate per second');
   for (const arg of argv) {
     if (arg === '--pg') args.pg = true;
     else if (arg === '--quick') args.quick = true;
@@ -91,6 +125,11 @@ function parseArgs(argv) {
     else if (arg.startsWith('--duration=')) args.duration = seconds(arg, '--duration');
     else if (arg.startsWith('--socket-duration=')) args.socketDuration = seconds(arg, '--socket-duration');
     else if (arg.startsWith('--held-duration=')) args.heldDuration = seconds(arg, '--held-duration');
+    else if (arg.startsWith('--open-duration=')) args.openDuration = seconds(arg, '--open-duration');
+    else if (arg.startsWith('--enqueue-rate=')) args.enqueueRate = rate(arg, '--enqueue-rate');
+    else if (arg.startsWith('--poll-rate=')) args.pollRate = rate(arg, '--poll-rate');
+    else if (arg === '--heap-snapshot') args.heapSnapshot = true;
+    else if (arg.startsWith('--server=')) args.server = resolve(arg.slice('--server='.length));
     else if (arg.startsWith('--only=')) {
       args.only = arg.slice('--only='.length);
       if (!PARTS.includes(args.only)) throw new UsageError(`--only wants one of ${PARTS.join(', ')}: ${arg}`);
@@ -138,6 +177,17 @@ function settingsFor(args) {
     costSearchers: quick ? 50 : 300,
     costDurationSec: args.heldDuration ?? (quick ? 5 : 60),
     costWarmupSec: quick ? 1 : 5,
+    // Open loop: fresh sessions enqueue at `openEnqueueRate`/s on `pairTags` while
+    // `openStatusSessions` seeded sessions are polled at `openPollRate`/s in turn.
+    openEnqueueRate: args.enqueueRate,
+    openPollRate: args.pollRate,
+    openDurationSec: args.openDuration ?? (quick ? 3 : 20),
+    openWarmupSec: quick ? 1 : 2,
+    openStatusSessions: quick ? 200 : 2_000,
+    // Memory: a fresh instance; `memorySearchers` queued, then `memorySockets` sockets more.
+    memorySearchers: quick ? 500 : 10_000,
+    memorySockets: quick ? 100 : 2_000,
+    memorySettleSec: quick ? 1 : 5,
   };
 }
 
@@ -215,15 +265,22 @@ async function apiScenarios(settings, { bare, portal, client }) {
   if (Object.keys(seeded.seedFailures).length > 0) log(`seeding surprises: ${JSON.stringify(seeded.seedFailures)}`);
   const pollOptions = { connections: settings.connections, duration: settings.durationSec };
   const statusPoll = { sessions: statusTokens.length, seededStates: seeded.states, seedFailures: seeded.seedFailures };
-  for (const [name, server] of [
-    ['bare', bare],
-    ['portal', portal],
-  ]) {
-    log(`status poll: warm-up ${name} (${settings.warmupRequests} requests), then ${settings.durationSec} s`);
-    await pollStatus(server.url, statusTokens, { ...pollOptions, amount: settings.warmupRequests });
-    statusPoll[name] = await pollStatus(server.url, statusTokens, pollOptions);
-  }
+  const poll = async (name, server, generator) => {
+    log(
+      `status poll: ${name} (${generator}), warm-up ${settings.warmupRequests} requests, then ${settings.durationSec} s`,
+    );
+    await pollStatus(server.url, statusTokens, { ...pollOptions, generator, amount: settings.warmupRequests });
+    return pollStatus(server.url, statusTokens, { ...pollOptions, generator, watch: { server: server.pid } });
+  };
+  // Both servers under the same generator. Then the bare server under the old generator
+  // and under one fixed cookie per connection: the first shows what the old figure was
+  // held back by, the second the ceiling this client reaches at all.
+  statusPoll.bare = await poll('bare', bare, 'rotating');
+  statusPoll.portal = await poll('portal', portal, 'rotating');
   statusPoll.ratio = round(statusPoll.portal.requestsPerSec / statusPoll.bare.requestsPerSec, 4);
+  statusPoll.bareGenerators = {};
+  for (const generator of GENERATORS.filter((g) => g !== 'rotating'))
+    statusPoll.bareGenerators[generator] = await poll('bare', bare, generator);
 
   // 2. Pairs per second.
   log(`pairs: ${pairTokens.length} enqueues, ${settings.connections} concurrent`);
@@ -243,11 +300,84 @@ async function apiScenarios(settings, { bare, portal, client }) {
 }
 
 /**
+ * The open loop: enqueues (fresh sessions, shared tags) and status polls (seeded sessions
+ * in turn) at fixed rates against Portal, then the same status polls alone against the
+ * bare server. Latency runs from each request's scheduled send time.
+ */
+async function openScenarios(settings, { bare, portal, client, database }) {
+  const enqueues = Math.round(settings.openEnqueueRate * (settings.openWarmupSec + settings.openDurationSec));
+  log(`open loop: creating ${settings.openStatusSessions + enqueues} sessions`);
+  const { tokens } = await createSessions(
+    client,
+    settings.openStatusSessions + enqueues,
+    settings.sessionCreateConcurrency,
+  );
+  const statusTokens = tokens.slice(0, settings.openStatusSessions);
+  const enqueueTokens = tokens.slice(settings.openStatusSessions);
+  // A tag prefix of its own: the closed loop's seeded searchers must not match these.
+  const seeded = await seedStatusSessions(client, statusTokens, settings.connections, 'o');
+  if (Object.keys(seeded.seedFailures).length > 0) log(`seeding surprises: ${JSON.stringify(seeded.seedFailures)}`);
+  const timing = { durationSec: settings.openDurationSec, warmupSec: settings.openWarmupSec };
+  const status = statusStream(statusTokens, { rate: settings.openPollRate });
+
+  log(
+    `open loop: Portal, ${settings.openEnqueueRate} enqueues/s and ${settings.openPollRate} status polls/s ` +
+      `for ${settings.openDurationSec} s after ${settings.openWarmupSec} s`,
+  );
+  const enqueue = enqueueStream(enqueueTokens, {
+    rate: settings.openEnqueueRate,
+    interests: (i) => pairInterests(settings.pairTags, i),
+  });
+  const portalRun = await openLoop(portal.url, [enqueue, status], {
+    ...timing,
+    watch: { cpu: { server: portal.pid }, postgres: database === 'postgresql' },
+  });
+  log(`open loop: bare server, ${settings.openPollRate} status polls/s`);
+  const bareRun = await openLoop(bare.url, [status], { ...timing, watch: { cpu: { server: bare.pid } } });
+  return {
+    statusSessions: statusTokens.length,
+    seededStates: seeded.states,
+    tags: settings.pairTags,
+    portal: portalRun,
+    bare: bareRun,
+  };
+}
+
+/**
+ * Memory of a fresh API-only instance on a database of its own (see lib/memory.mjs).
+ * Started with --inspect so the bench can force a collection before each reading.
+ */
+async function memoryScenario(settings, { args, serverEnv, newDatabase, database, stamp }) {
+  const url = await newDatabase('memory');
+  const start = async () => {
+    const server = await startChild(
+      args.server,
+      { ...serverEnv, DATABASE_URL: url },
+      {
+        name: `Portal server (memory, ${database})`,
+        nodeArgs: ['--inspect=127.0.0.1:0'],
+      },
+    );
+    children.push(server);
+    cleanups.push(['stop the memory instance', () => server.stop()]);
+    return server;
+  };
+  return memoryFootprint(start, {
+    searchers: settings.memorySearchers,
+    sockets: settings.memorySockets,
+    settleSec: settings.memorySettleSec,
+    concurrency: settings.sessionCreateConcurrency,
+    snapshotFile: args.heapSnapshot ? join(RESULTS_DIR, `${stamp}-${database}.heapsnapshot`) : undefined,
+    log,
+  });
+}
+
+/**
  * The live sockets: message latency with `socketPairs` chats open (the bare ws relay
  * first, as the floor), then the matched push; on PostgreSQL both again with a second
  * instance, each chat's two members on different instances.
  */
-async function socketScenarios(settings, { bare, portal, client, database, serverEnv }) {
+async function socketScenarios(settings, { bare, portal, client, database, serverEnv, serverScript }) {
   const pool = createSocketPool();
   cleanups.push(['close sockets', () => pool.closeAll()]);
   const postgres = database === 'postgresql';
@@ -291,7 +421,7 @@ async function socketScenarios(settings, { bare, portal, client, database, serve
   );
 
   if (postgres) {
-    const second = await startChild(PORTAL_SERVER, serverEnv, { name: `Portal server 2 (${database})` });
+    const second = await startChild(serverScript, serverEnv, { name: `Portal server 2 (${database})` });
     children.push(second);
     cleanups.push(['stop Portal server 2', () => second.stop()]);
     const client2 = createClient(second.url, { maxSockets: settings.connections });
@@ -392,24 +522,29 @@ async function main(args) {
   const database = args.pg ? 'postgresql' : 'sqlite';
   const machine = machineInfo();
   const started = new Date();
+  mkdirSync(RESULTS_DIR, { recursive: true });
 
-  // The database.
-  let databaseUrl;
-  if (args.pg) {
-    const scratch = await createScratchDatabase(process.env.BENCH_PG_ADMIN_URL || DEFAULT_ADMIN_URL);
-    cleanups.push([`drop database ${scratch.name}`, () => scratch.drop()]);
-    machine.postgres = scratch.serverVersion;
-    databaseUrl = scratch.url;
-    log(`PostgreSQL database ${scratch.name}`);
-  } else {
-    const dir = mkdtempSync(join(os.tmpdir(), 'portal-bench-'));
-    cleanups.push([`remove ${dir}`, () => rmSync(dir, { recursive: true, force: true })]);
-    databaseUrl = `file:${join(dir, 'bench.db')}`;
-  }
+  // A database per server started: a scratch PostgreSQL database, or a file in one
+  // temporary folder. All of them go at the end.
+  let tempDir;
+  const newDatabase = async (label) => {
+    if (args.pg) {
+      const scratch = await createScratchDatabase(process.env.BENCH_PG_ADMIN_URL || DEFAULT_ADMIN_URL);
+      cleanups.push([`drop database ${scratch.name}`, () => scratch.drop()]);
+      machine.postgres = scratch.serverVersion;
+      log(`PostgreSQL database ${scratch.name} (${label})`);
+      return scratch.url;
+    }
+    if (!tempDir) {
+      const dir = mkdtempSync(join(os.tmpdir(), 'portal-bench-'));
+      cleanups.push([`remove ${dir}`, () => rmSync(dir, { recursive: true, force: true })]);
+      tempDir = dir;
+    }
+    return `file:${join(tempDir, `${label}.db`)}`;
+  };
 
   // The servers.
   const serverEnv = {
-    DATABASE_URL: databaseUrl,
     PORTAL_API_ONLY: 'true',
     LOG_LEVEL: 'info',
     PG_POOL_SIZE: process.env.PG_POOL_SIZE ?? '20',
@@ -424,22 +559,31 @@ async function main(args) {
     // benchmark socket comes from 127.0.0.1, so the per-IP cap is raised out of reach.
     SOCKET_MAX_PER_IP: '1000000',
   };
-  const bare = await startChild(BARE_SERVER, {}, { name: 'bare node:http server' });
-  children.push(bare);
-  cleanups.push(['stop bare server', () => bare.stop()]);
-  const portal = await startChild(PORTAL_SERVER, serverEnv, { name: `Portal server (${database})` });
-  children.push(portal);
-  cleanups.push(['stop Portal server', () => portal.stop()]);
-  log(`bare server ${bare.url}, Portal server ${portal.url} (${database})`);
-
-  const client = createClient(portal.url, { maxSockets: settings.connections });
-  cleanups.push(['close HTTP client', () => client.close()]);
-
+  const stamp = started.toISOString().replace(/:/g, '-');
   const results = {};
-  if (settings.parts.includes('api')) Object.assign(results, await apiScenarios(settings, { bare, portal, client }));
-  if (settings.parts.includes('sockets'))
-    results.sockets = await socketScenarios(settings, { bare, portal, client, database, serverEnv });
-  if (settings.parts.includes('held')) results.held = await heldScenarios(settings, { portal, client, database });
+  // Every part but memory (which starts its own instance) shares the bare server and one
+  // Portal instance.
+  if (settings.parts.some((part) => part !== 'memory')) {
+    const bare = await startChild(BARE_SERVER, {}, { name: 'bare node:http server' });
+    children.push(bare);
+    cleanups.push(['stop bare server', () => bare.stop()]);
+    const env = { ...serverEnv, DATABASE_URL: await newDatabase('bench') };
+    const portal = await startChild(args.server, env, { name: `Portal server (${database})` });
+    children.push(portal);
+    cleanups.push(['stop Portal server', () => portal.stop()]);
+    log(`bare server ${bare.url}, Portal server ${portal.url} (${database})`);
+
+    const client = createClient(portal.url, { maxSockets: settings.connections });
+    cleanups.push(['close HTTP client', () => client.close()]);
+    const servers = { bare, portal, client, database };
+    if (settings.parts.includes('api')) Object.assign(results, await apiScenarios(settings, servers));
+    if (settings.parts.includes('open')) results.open = await openScenarios(settings, servers);
+    if (settings.parts.includes('sockets'))
+      results.sockets = await socketScenarios(settings, { ...servers, serverEnv: env, serverScript: args.server });
+    if (settings.parts.includes('held')) results.held = await heldScenarios(settings, servers);
+  }
+  if (settings.parts.includes('memory'))
+    results.memory = await memoryScenario(settings, { args, serverEnv, newDatabase, database, stamp });
 
   machine.loadAvgEnd = os.loadavg().map((n) => round(n, 2));
   const report = {
@@ -454,12 +598,9 @@ async function main(args) {
   };
 
   console.log(formatReport(report));
-  const dir = join(ROOT, 'bench/results');
-  mkdirSync(dir, { recursive: true });
-  const stamp = started.toISOString().replace(/:/g, '-');
   const only = settings.parts.length === 1 ? `-${settings.parts[0]}` : '';
   const file = join(
-    dir,
+    RESULTS_DIR,
     `${stamp}-${database}${only}${args.limits ? '-limits' : ''}${settings.quick ? '-quick' : ''}.json`,
   );
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);

@@ -65,6 +65,12 @@ export const ZEnv = z.object({
     }),
   /** Serve only the API (no Next.js pages): for API-only deployments and the benchmark. */
   PORTAL_API_ONLY: flag,
+  /**
+   * Which adapter serves REST: `lean` (built from the router, the default), or
+   * `trpc-to-openapi`, the adapter it replaced, kept for the differential test that
+   * compares the two answer for answer. Nothing else should set it.
+   */
+  PORTAL_REST_ADAPTER: z.enum(['lean', 'trpc-to-openapi']).default('lean'),
   /** `off` turns every rate limit off (load tests only; a warning is logged at start). */
   PORTAL_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   /** Requests per minute per session on operations that need one (each instance counts its own). */

@@ -5,6 +5,7 @@ import {
   buildOpenApiDocument,
   createLimiters,
   createMetricsHandler,
+  createLegacyRestHandler,
   createRestHandler,
   createTrpcHandler,
   sendError,
@@ -99,7 +100,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   if (env.PORTAL_RATE_LIMITS === 'off') {
     logger.warn('PORTAL_RATE_LIMITS=off: every rate limit is off. Use this for load tests only.');
   }
-  const rest = createRestHandler(http);
+  const rest = env.PORTAL_REST_ADAPTER === 'lean' ? createRestHandler(http) : createLegacyRestHandler(http);
   const trpc = createTrpcHandler(http);
   const metrics = createMetricsHandler(http, env.METRICS_TOKEN);
   const openapi = JSON.stringify(buildOpenApiDocument());

@@ -22,8 +22,11 @@ export interface Context {
   setHeader(name: string, value: string): void;
   /** The request's If-None-Match header (GET /match/status answers 304 when it is the state's ETag). */
   ifNoneMatch?: string | null;
-  /** Aborted when the client goes away: a held status request stops waiting. */
-  signal?: AbortSignal;
+  /**
+   * A signal aborted when the client goes away: a held status request stops waiting.
+   * Made on the first call, so only held requests pay for an AbortController.
+   */
+  clientGone?: () => AbortSignal;
   /** Where security events go (failed logins, refusals, moderator actions); the transports set it. */
   logger?: Logger;
 }

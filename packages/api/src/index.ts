@@ -3,6 +3,7 @@ export type { Context } from './context.ts';
 export { toErrorBody } from './errors.ts';
 export { buildOpenApiDocument } from './openapi.ts';
 export { createRestHandler } from './http/rest.ts';
+export { createLegacyRestHandler } from './http/rest-legacy.ts';
 export { createTrpcHandler, TRPC_BASE_PATH } from './http/trpc.ts';
 export { sendError } from './http/respond.ts';
 export { setSecurityHeaders } from './http/headers.ts';

@@ -10,11 +10,12 @@ const KEEP_LOG_CHARS = 64 * 1024;
 /**
  * @param {string} script absolute path of the .mjs to run with this Node
  * @param {Record<string, string>} env added to process.env
- * @param {{ name: string, startTimeoutMs?: number }} options
+ * @param {{ name: string, startTimeoutMs?: number, nodeArgs?: string[] }} options `nodeArgs`
+ *   go to Node before the script (e.g. --inspect)
  */
-export async function startChild(script, env, { name, startTimeoutMs = 60_000 }) {
+export async function startChild(script, env, { name, startTimeoutMs = 60_000, nodeArgs = [] }) {
   if (!existsSync(script)) throw new Error(`${script} is missing`);
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NEXT_TELEMETRY_DISABLED: '1', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

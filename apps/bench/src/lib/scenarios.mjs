@@ -2,6 +2,7 @@
 // enqueue→matched latency (custom keep-alive driver).
 import autocannon from 'autocannon';
 import { describeFailure, runPool, tally } from './client.mjs';
+import { watchCpu } from './cpu.mjs';
 import { round, summarize } from './stats.mjs';
 
 const STATUS_PATH = '/v1/portal/match/status';
@@ -14,9 +15,10 @@ export const uniqueTag = (prefix, n) => `${prefix}${n.toString(36).padStart(6, '
  * Puts the status-poll sessions in a realistic mix of states:
  * i % 4 ∈ {0, 1} searching on 1–3 tags of their own (nobody else shares them, so they
  * stay searching), i % 4 = 2 matched in pairs (on a tag per pair), i % 4 = 3 idle.
- * Then reads every session's status back and returns the tally of states.
+ * Then reads every session's status back and returns the tally of states. `prefix` keeps
+ * the tags of two seedings on one server apart (one letter; the default is the closed loop's).
  */
-export async function seedStatusSessions(client, tokens, concurrency) {
+export async function seedStatusSessions(client, tokens, concurrency, prefix = '') {
   const failures = {};
   const enqueue = async (token, interests, expected) => {
     const reply = await client.send('POST', MATCH_PATH, { token, body: { interests } });
@@ -26,13 +28,13 @@ export async function seedStatusSessions(client, tokens, concurrency) {
 
   const searching = tokens.filter((_, i) => i % 4 === 0 || i % 4 === 1);
   await runPool(concurrency, searching.length, (k) => {
-    const interests = ['a', 'b', 'c'].slice(0, 1 + (k % 3)).map((suffix) => `${uniqueTag('s', k)}${suffix}`);
+    const interests = ['a', 'b', 'c'].slice(0, 1 + (k % 3)).map((suffix) => `${uniqueTag(`${prefix}s`, k)}${suffix}`);
     return enqueue(searching[k], interests, 'searching');
   });
 
   const matched = tokens.filter((_, i) => i % 4 === 2);
   await runPool(concurrency, Math.floor(matched.length / 2), async (pair) => {
-    const interests = [uniqueTag('m', pair)];
+    const interests = [uniqueTag(`${prefix}m`, pair)];
     await enqueue(matched[2 * pair], interests, 'searching');
     await enqueue(matched[2 * pair + 1], interests, 'matched');
   });
@@ -46,19 +48,30 @@ export async function seedStatusSessions(client, tokens, concurrency) {
 }
 
 /**
- * GET /v1/portal/match/status with autocannon; every request carries the next
- * session's cookie (rotating over `tokens`), so the server sees many distinct sessions.
- * `amount` (a request count) replaces `duration` for warm-ups.
+ * How the status poll's load generator picks each request's cookie:
+ * - `rotating`: every connection cycles over its own slice of the sessions, with
+ *   requests built once before the run; sessions rotate per connection and every
+ *   session is seen, at no per-request cost to the client.
+ * - `per-request`: the old generator, kept to show what it cost: autocannon rebuilds
+ *   every request (setupRequest) to put the next session's cookie on it.
+ * - `fixed`: one cookie per connection, set once: the cheapest the client can be, the
+ *   ceiling `rotating` is checked against.
  */
-export async function pollStatus(url, tokens, { connections, duration, amount }) {
-  let next = 0;
-  const options = {
-    url,
-    connections,
-    pipelining: 1,
-    timeout: 10,
-    ...(amount ? { amount } : { duration }),
-    requests: [
+export const GENERATORS = ['rotating', 'per-request', 'fixed'];
+
+const statusRequest = (token) => ({ method: 'GET', path: STATUS_PATH, headers: { cookie: `psession=${token}` } });
+
+/** The sessions of connection `c` of `connections`: every `connections`-th one from `c`. */
+const sliceOf = (tokens, c, connections) => tokens.filter((_, i) => i % connections === c);
+
+/**
+ * The autocannon options of one generator, and a function that tells afterwards how many
+ * distinct sessions the server saw.
+ */
+function generatorOptions(generator, tokens, connections) {
+  if (generator === 'per-request') {
+    let next = 0;
+    const requests = [
       {
         method: 'GET',
         path: STATUS_PATH,
@@ -67,12 +80,46 @@ export async function pollStatus(url, tokens, { connections, duration, amount })
           return req;
         },
       },
-    ],
+    ];
+    return { options: { requests }, distinct: () => Math.min(tokens.length, next) };
+  }
+  // autocannon calls setupClient once per connection, in order: connection c takes
+  // slice c (rotating) or session c (fixed). Its own response count tells how far it got.
+  const answered = [];
+  const sliceLengths = [];
+  let nextClient = 0;
+  const setupClient = (client) => {
+    const c = nextClient++;
+    const mine = generator === 'fixed' ? [tokens[c % tokens.length]] : sliceOf(tokens, c % connections, connections);
+    sliceLengths[c] = mine.length;
+    answered[c] = 0;
+    client.setRequests(mine.map(statusRequest));
+    client.on('response', () => {
+      answered[c] += 1;
+    });
   };
+  const distinct = () => answered.reduce((sum, n, c) => sum + Math.min(n, sliceLengths[c]), 0);
+  return { options: { requests: [statusRequest(tokens[0])], setupClient }, distinct };
+}
+
+/**
+ * GET /v1/portal/match/status with autocannon, `connections` keep-alive connections in a
+ * closed loop, cookies chosen by `generator` (see GENERATORS). `amount` (a request count)
+ * replaces `duration` for warm-ups. `watch` names processes whose CPU is reported, so a
+ * reader can tell whether the server or this client was the limit.
+ */
+export async function pollStatus(url, tokens, { connections, duration, amount, generator = 'rotating', watch = {} }) {
+  const { options, distinct } = generatorOptions(generator, tokens, connections);
+  const cpu = watchCpu(watch);
   const result = await new Promise((resolve, reject) => {
-    autocannon(options, (error, res) => (error ? reject(error) : resolve(res)));
+    autocannon(
+      { url, connections, pipelining: 1, timeout: 10, ...(amount ? { amount } : { duration }), ...options },
+      (error, res) => (error ? reject(error) : resolve(res)),
+    );
   });
   return {
+    generator,
+    connections,
     requestsPerSec: round(result.requests.average, 1),
     totalRequests: result.requests.total,
     durationSec: round(result.duration, 2),
@@ -87,12 +134,13 @@ export async function pollStatus(url, tokens, { connections, duration, amount })
     errors: result.errors,
     timeouts: result.timeouts,
     statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, v]) => [code, v.count])),
-    distinctSessions: Math.min(tokens.length, next),
+    distinctSessions: distinct(),
+    cpu: cpu.stop(),
   };
 }
 
 /** Interests of the i-th pair-throughput enqueue: one tag of `tags`, every third one two. */
-function pairInterests(tags, i) {
+export function pairInterests(tags, i) {
   const first = tags[i % tags.length];
   return i % 3 === 0 ? [first, tags[(i + 1) % tags.length]] : [first];
 }

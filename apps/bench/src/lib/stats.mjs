@@ -8,7 +8,7 @@ export function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
-/** `{ count, mean, p50, p90, p99, max }` in ms, rounded to 0.01 ms. */
+/** `{ count, mean, p50, p90, p99, p999, max }` in ms, rounded to 0.01 ms. */
 export function summarize(samples) {
   const sorted = Float64Array.from(samples).sort();
   const sum = sorted.reduce((a, b) => a + b, 0);
@@ -18,6 +18,7 @@ export function summarize(samples) {
     p50: round(percentile(sorted, 50)),
     p90: round(percentile(sorted, 90)),
     p99: round(percentile(sorted, 99)),
+    p999: round(percentile(sorted, 99.9)),
     max: round(sorted[sorted.length - 1]),
   };
 }

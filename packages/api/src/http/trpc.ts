@@ -27,7 +27,8 @@ export function createTrpcHandler(options: HttpOptions): (req: IncomingMessage, 
       userAgent: req.headers['user-agent'] ?? null,
       // match.status compares it with the state's tag (the client computes it: matchStateEtag).
       ifNoneMatch: req.headers['if-none-match'] ?? null,
-      signal: info.signal,
+      // tRPC's adapter makes a fetch Request, and so its signal, for every request anyway.
+      clientGone: () => info.signal,
       setSessionToken: (cookie) => res.setHeader('set-cookie', sessionCookie(cookie, isHttps(req, options))),
       setStatus: () => undefined,
       // A batch answers several calls at once: one call's header would apply to all of them.

@@ -262,8 +262,11 @@ export interface WatchOptions {
   ifNoneMatch?: string | null;
   /** How long to hold the request while the client's tag is current, in ms (0: answer at once). */
   waitMs?: number;
-  /** Aborted when the client goes away. */
-  signal?: AbortSignal;
+  /**
+   * Aborted when the client goes away. A function, called only when the request is
+   * held: a plain poll makes no AbortController (and REST makes none of its own).
+   */
+  signal?: () => AbortSignal | undefined;
 }
 
 export interface Watched {
@@ -323,7 +326,7 @@ export function createStatusWatch(
       // The hot path: a plain poll, or a conditional one without `wait`.
       if (!ifNoneMatch || waitMs <= 0 || registry.closed) return seen(await status(principal), ifNoneMatch);
       const end = now() + waitMs;
-      const hold = registry.hold(principal.sessionId, principal.personKey, signal);
+      const hold = registry.hold(principal.sessionId, principal.personKey, signal?.());
       try {
         for (;;) {
           const answer = seen(await status(principal), ifNoneMatch);

@@ -29,7 +29,7 @@ export const getMatchStatus = authedProcedure
     const seen = await ctx.core.matching.watch(ctx.principal, {
       ifNoneMatch: ctx.ifNoneMatch,
       waitMs: (input.wait ?? 0) * 1000,
-      signal: ctx.signal,
+      signal: ctx.clientGone,
     });
     ctx.setHeader('etag', seen.etag);
     if (seen.notModified) ctx.setStatus(304);

@@ -193,7 +193,6 @@ export function createAccountService(db: Database, now: () => number, bus: Event
         await tx.account.update({ where: { id }, data: { plan } });
         await audit(tx, 'set_plan', 'account', id, `plan set to ${plan}`);
       });
-      await bus.publish({ type: 'principal_changed', person: id });
     },
 
     async setRole(username, role) {
@@ -202,7 +201,6 @@ export function createAccountService(db: Database, now: () => number, bus: Event
         await tx.account.update({ where: { id }, data: { role } });
         await audit(tx, 'set_role', 'account', id, `role set to ${role}`);
       });
-      await bus.publish({ type: 'principal_changed', person: id });
     },
 
     async listSessions(username) {

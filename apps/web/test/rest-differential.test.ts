@@ -384,6 +384,8 @@ describe.each(PROVIDERS)('REST adapters answer alike on %s', (provider) => {
     // A limit the walk passes, so that a 429 with Retry-After is compared too.
     RATE_LIMIT_LOGIN_PER_MINUTE: '4',
     MATCH_REPEAT_COOLDOWN_MINUTES: '0',
+    // One request at a time: a small pool leaves PostgreSQL's connections to the suites running beside it.
+    PG_POOL_SIZE: '2',
   };
   const targets: TestDatabaseUrl[] = [];
   const servers: { legacy?: RunningServer; lean?: RunningServer } = {};

@@ -13,6 +13,8 @@ const config: NextConfig = {
   // `turbo run typecheck` type-checks the app; the build does not do it twice.
   typescript: { ignoreBuildErrors: true },
   poweredByHeader: false,
+  // The server compresses pages itself, with brotli where accepted (server/compress.ts); Next's is gzip only.
+  compress: false,
   reactStrictMode: true,
 };
 

@@ -1,6 +1,8 @@
 // SPEC §11 over the real server: headers, tRPC batches, socket caps and bounds,
 // metrics access and cardinality, proxy trust, and what the logs hold.
+import { get as httpGet } from 'node:http';
 import type { Socket } from 'node:net';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabaseUrl, postgresAvailable, type TestDatabaseUrl } from '@portal/db/testing';
 import {
@@ -95,6 +97,48 @@ describe('security headers on every response, and the pages CSP', () => {
     await expect(startServer({ DATABASE_URL: target.url, METRICS_TOKEN: 'short' })).rejects.toThrow(
       /METRICS_TOKEN: use at least 16 characters/,
     );
+  });
+
+  it('compresses pages and the OpenAPI document: brotli where accepted, gzip otherwise, none when not asked', async () => {
+    const raw = (path: string, acceptEncoding?: string) =>
+      new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+        const headers = acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding };
+        httpGet(`${server.url}${path}`, { headers, agent: false }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        }).on('error', reject);
+      });
+    const decode = { br: brotliDecompressSync, gzip: gunzipSync } as const;
+    const page = await raw('/login');
+    const script = /src="(\/_next\/static\/[^"]+\.js)"/.exec(page.body.toString())?.[1];
+    expect(script, 'a script of the page').toBeDefined();
+    for (const path of ['/', '/login', '/docs', '/v1/openapi.json', script!]) {
+      const plain = await raw(path);
+      expect(plain.headers['content-encoding'], path).toBeUndefined();
+      expect(plain.headers.vary, path).toMatch(/accept-encoding/i);
+      for (const [accept, expected] of [
+        ['gzip, deflate, br', 'br'],
+        ['br;q=1.0, gzip;q=0.8', 'br'],
+        ['gzip', 'gzip'],
+        ['br;q=0, gzip', 'gzip'],
+        ['identity', undefined],
+      ] as const) {
+        const reply = await raw(path, accept);
+        expect(reply.headers['content-encoding'], `${path} with ${accept}`).toBe(expected);
+        const body = expected ? decode[expected](reply.body) : reply.body;
+        if (expected) expect(reply.body.length, `${path} with ${accept}`).toBeLessThan(body.length);
+        // Pages carry a fresh nonce each time (in the CSP header and the page): compare all but it.
+        const scrub = (b: Buffer, headers: typeof reply.headers) => {
+          const nonce = /'nonce-([^']+)'/.exec(String(headers['content-security-policy']))?.[1];
+          return nonce ? b.toString().replaceAll(nonce, 'NONCE') : b.toString();
+        };
+        expect(scrub(body, reply.headers), `${path} with ${accept}`).toBe(scrub(plain.body, plain.headers));
+      }
+    }
+    // API answers are small and per request: never compressed.
+    const health = await raw('/v1/portal/health', 'br, gzip');
+    expect(health.headers['content-encoding']).toBeUndefined();
   });
 
   it('gives every page a CSP with a fresh nonce that Next puts on each of its scripts', async () => {

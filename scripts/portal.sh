@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pnpm portal <command>: the operator's command line (README, "Operator commands").
+# pnpm portal <command>: the operator's command line (docs/operations.md, "Operator commands").
 # Runs the bundle `npm start` builds; builds it first on a checkout that has none.
 source "$(dirname "$0")/lib.sh"
 if [ ! -f apps/web/dist/cli.mjs ]; then

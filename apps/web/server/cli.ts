@@ -1,4 +1,4 @@
-// The operator's command line: `pnpm portal <command>` (README, "Operator commands").
+// The operator's command line: `pnpm portal <command>` (docs/operations.md, "Operator commands").
 // It talks to the same database as the server (DATABASE_URL, same default), and on
 // PostgreSQL announces revocations to every running instance over LISTEN/NOTIFY.
 import { join } from 'node:path';

@@ -10,7 +10,7 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 
 /**
  * Every setting Portal reads, with its default. This is the only module that
- * reads process.env; the README lists the same variables.
+ * reads process.env; docs/operations.md ("Configuration") lists the same variables.
  */
 export const ZEnv = z.object({
   DATABASE_URL: z
@@ -161,7 +161,7 @@ export function coreConfig(env: TEnv) {
     presenceGraceMs: env.MATCH_PRESENCE_GRACE_SECONDS * 1000,
     sessionIdleMs: env.SESSION_IDLE_DAYS * DAY_MS,
     sessionMaxMs: env.SESSION_MAX_DAYS * DAY_MS,
-    // What the retention purge keeps, and for how long (README, "What is kept for how long").
+    // What the retention purge keeps, and for how long (docs/operations.md, "What is kept for how long").
     retention: {
       chatsMs: env.MESSAGE_RETENTION_DAYS * DAY_MS,
       reportsMs: env.REPORT_RETENTION_DAYS * DAY_MS,

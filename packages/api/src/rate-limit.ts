@@ -25,7 +25,7 @@ export interface Rule {
   seconds: number;
 }
 
-/** Every limit, each set by its own environment variable (see the README). */
+/** Every limit, each set by its own environment variable (docs/api.md, "Rate limits"). */
 export interface RateLimits {
   /** Any request that needs a session, per session, kept in each instance's memory (the hot path). */
   requests: Rule;

@@ -33,6 +33,13 @@ export type PortalEvent =
    */
   | { type: 'disconnect'; sessions?: string[]; person?: string; error: TErrorCode }
   /**
+   * What authentication reads about these sessions, or about every session of this
+   * person, changed without closing anything: a plan, a role, a lifted block or
+   * suspension. Each instance drops them from its principal cache. On PostgreSQL the
+   * database also sends it (a trigger) for any write to those columns, whoever made it.
+   */
+  | { type: 'principal_changed'; sessions?: string[]; person?: string }
+  /**
    * Delivered on this instance only, never published: the bus was cut off from the
    * others for a while and is back, so events of that gap may be missing here.
    */

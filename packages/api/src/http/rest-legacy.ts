@@ -4,9 +4,9 @@ import type { TErrorBody } from '@portal/contracts';
 import type { Context } from '../context.ts';
 import { retryAfterOf, statusOf, toErrorBody } from '../errors.ts';
 import { appRouter } from '../router.ts';
-import { sessionCookie, readSessionCookie } from './cookies.ts';
 import type { HttpOptions } from './options.ts';
-import { checkOrigin, clientIp, isHttps, readBody } from './request.ts';
+import { checkOrigin, readBody } from './request.ts';
+import { requestContext } from './request-context.ts';
 import { sendError } from './respond.ts';
 import { describeFailure, jsonObjectOf, MALFORMED, MALFORMED_BODY_ERROR, parseObject } from './rest-body.ts';
 
@@ -29,19 +29,14 @@ export function createLegacyRestHandler(
   const handler = createOpenApiNodeHttpHandler({
     router: appRouter,
     createContext: ({ req, res, info }): Context => {
-      const ctx: Context = {
-        core: options.core,
-        clientIp: clientIp(req, options),
-        limiters: options.limiters,
-        token: readSessionCookie(req),
-        userAgent: req.headers['user-agent'] ?? null,
-        ifNoneMatch: req.headers['if-none-match'] ?? null,
-        clientGone: () => info.signal,
-        setSessionToken: (cookie) => res.setHeader('set-cookie', sessionCookie(cookie, isHttps(req, options))),
-        setStatus: (code) => statuses.set(ctx, code),
-        setHeader: (name, value) => extraHeaders.set(ctx, { ...extraHeaders.get(ctx), [name.toLowerCase()]: value }),
-        logger: options.logger,
-      };
+      const ctx: Context = requestContext(
+        req,
+        res,
+        options,
+        () => info.signal,
+        (code) => statuses.set(ctx, code),
+        (name, value) => extraHeaders.set(ctx, { ...extraHeaders.get(ctx), [name.toLowerCase()]: value }),
+      );
       return ctx;
     },
     responseMeta: ({ ctx, errors: failures }) => {

@@ -16,9 +16,9 @@ import {
 import type { Context } from '../context.ts';
 import { retryAfterOf, statusOf, toErrorBody } from '../errors.ts';
 import { appRouter } from '../router.ts';
-import { readSessionCookie, sessionCookie } from './cookies.ts';
 import type { HttpOptions } from './options.ts';
-import { checkOrigin, clientIp, isHttps, readBody } from './request.ts';
+import { checkOrigin, readBody } from './request.ts';
+import { requestContext } from './request-context.ts';
 import { sendError } from './respond.ts';
 import { describeFailure, jsonObjectOf, MALFORMED, MALFORMED_BODY_ERROR, parseObject } from './rest-body.ts';
 
@@ -122,14 +122,11 @@ export function createRestHandler(options: HttpOptions): (req: IncomingMessage, 
       let status = 200;
       let extra: Record<string, string> | undefined;
       let gone: AbortController | undefined;
-      const ctx: Context = {
-        core: options.core,
-        clientIp: clientIp(req, options),
-        limiters: options.limiters,
-        token: readSessionCookie(req),
-        userAgent: req.headers['user-agent'] ?? null,
-        ifNoneMatch: req.headers['if-none-match'] ?? null,
-        clientGone: () => {
+      const ctx = requestContext(
+        req,
+        res,
+        options,
+        () => {
           if (!gone) {
             const controller = (gone = new AbortController());
             if (res.closed) controller.abort();
@@ -137,15 +134,13 @@ export function createRestHandler(options: HttpOptions): (req: IncomingMessage, 
           }
           return gone.signal;
         },
-        setSessionToken: (cookie) => res.setHeader('set-cookie', sessionCookie(cookie, isHttps(req, options))),
-        setStatus: (code) => {
+        (code) => {
           status = code;
         },
-        setHeader: (name, value) => {
+        (name, value) => {
           (extra ??= {})[name.toLowerCase()] = value;
         },
-        logger: options.logger,
-      };
+      );
       const data: unknown = await route.procedure({
         ctx,
         path: route.path,

@@ -4,9 +4,9 @@ import { MAX_TRPC_BATCH } from '@portal/contracts';
 import type { Context } from '../context.ts';
 import { retryAfterOf, toErrorBody } from '../errors.ts';
 import { appRouter } from '../router.ts';
-import { readSessionCookie, sessionCookie } from './cookies.ts';
 import type { HttpOptions } from './options.ts';
-import { checkOrigin, clientIp, isHttps } from './request.ts';
+import { checkOrigin } from './request.ts';
+import { requestContext } from './request-context.ts';
 import { sendError } from './respond.ts';
 
 export const TRPC_BASE_PATH = '/api/trpc/';
@@ -19,22 +19,17 @@ export function createTrpcHandler(options: HttpOptions): (req: IncomingMessage, 
     maxBodySize: options.maxBodyBytes,
     // A larger batch is 400 as a whole: tRPC checks the count before running any call.
     maxBatchSize: MAX_TRPC_BATCH,
-    createContext: ({ req, res, info }): Context => ({
-      core: options.core,
-      clientIp: clientIp(req, options),
-      limiters: options.limiters,
-      token: readSessionCookie(req),
-      userAgent: req.headers['user-agent'] ?? null,
-      // match.status compares it with the state's tag (the client computes it: matchStateEtag).
-      ifNoneMatch: req.headers['if-none-match'] ?? null,
-      // tRPC's adapter makes a fetch Request, and so its signal, for every request anyway.
-      clientGone: () => info.signal,
-      setSessionToken: (cookie) => res.setHeader('set-cookie', sessionCookie(cookie, isHttps(req, options))),
-      setStatus: () => undefined,
-      // A batch answers several calls at once: one call's header would apply to all of them.
-      setHeader: () => undefined,
-      logger: options.logger,
-    }),
+    createContext: ({ req, res, info }): Context =>
+      requestContext(
+        req,
+        res,
+        options,
+        // tRPC's adapter makes a fetch Request, and so its signal, for every request anyway.
+        () => info.signal,
+        // tRPC ignores a success status; a batch answers several calls at once, so one call's header would apply to all.
+        () => undefined,
+        () => undefined,
+      ),
     // Rate limits and an unreachable database tell the client when to try again.
     responseMeta: ({ errors }) => {
       const waits = errors.map(retryAfterOf).filter((s): s is number => s !== undefined);

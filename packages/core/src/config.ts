@@ -19,9 +19,10 @@ export interface CoreConfig {
   /**
    * Sessions whose row authentication keeps in memory (PRINCIPAL_CACHE_SIZE; 0 = no
    * cache, the default here: the server turns it on). Only correct when every write to
-   * sessions and accounts goes through this core's services, another process
-   * (SQLite: a change of data_version; PostgreSQL: the bus and its trigger), and not
-   * through this process's own connection behind the services' back. docs/sessions.md.
+   * sessions and accounts goes through this core's services, or through another
+   * connection (SQLite: a change of data_version; PostgreSQL: the triggers' NOTIFY,
+   * awaited by the bus's fence), and not through this process's own SQLite connection
+   * behind the services' back. docs/sessions.md.
    */
   principalCacheSize: number;
 }

@@ -51,5 +51,13 @@ export interface EventBus {
   subscribe(listener: (event: PortalEvent) => void): () => void;
   /** Receiving every instance's events (false while PostgreSQL's listening connection is being replaced). */
   listening(): boolean;
+  /**
+   * Resolves `true` once every event whose publishing (or database notification) was
+   * acknowledged before this call has been delivered to this instance's subscribers;
+   * `false` when that cannot be known (the bus is not listening). In process it is true
+   * at once (delivery is synchronous); on PostgreSQL it is a fence on the listening
+   * connection, shared by the callers of the same moment (docs/sessions.md).
+   */
+  caughtUp(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -74,9 +74,14 @@ export function createPrincipalLookup(
   const read = async (tokenHash: string) => (await pgRows<PrincipalRow>(db.pool, text, [tokenHash]))[0];
   if (!cache) return async (tokenHash) => toPrincipal(await read(tokenHash), options, now(), write);
   return async (tokenHash) => {
+    // Several instances, and any process, write this database: a kept row answers only
+    // once this instance has heard of every change acknowledged before this request
+    // began (the bus's fence, shared by the requests of the moment). A miss reads the
+    // database at once, as without a cache.
+    const trusted = cache.has(tokenHash) && (await cache.caughtUp());
     const stamp = cache.begin();
     return (
-      fromCache(cache, tokenHash, stamp, options) ??
+      (trusted ? fromCache(cache, tokenHash, stamp, options) : undefined) ??
       remember(cache, tokenHash, stamp, await read(tokenHash), options, write)
     );
   };

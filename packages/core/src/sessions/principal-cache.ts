@@ -19,6 +19,8 @@ export interface PrincipalRow {
   last_seen_at: number;
 }
 
+const CAUGHT_UP = Promise.resolve(true);
+
 /** `begin()`'s answer while the cache must not be used: nothing read from it, nothing stored. */
 export const BYPASS = -1;
 
@@ -43,6 +45,18 @@ export interface PrincipalCache {
    * lost). On SQLite it also clears the cache when another connection committed.
    */
   begin(): number;
+  /**
+   * Whether a row is kept for this token hash (without counting as a use). On
+   * PostgreSQL a lookup that finds one waits for `caughtUp()` before trusting it.
+   */
+  has(tokenHash: string): boolean;
+  /**
+   * Resolves true once every change announced before the call (by Portal's services or
+   * by the database's triggers, on any instance or process) has dropped its entries
+   * here: the bus's fence (EventBus.caughtUp). False when that cannot be known: the
+   * lookup then reads the database.
+   */
+  caughtUp(): Promise<boolean>;
   get(tokenHash: string): PrincipalRow | undefined;
   put(tokenHash: string, row: PrincipalRow, stamp: number): void;
   drop(tokenHash: string): void;
@@ -138,6 +152,10 @@ export function createPrincipalCache(db: Database, maxEntries: number): Principa
       return generation;
     },
 
+    has: (tokenHash) => rows.has(tokenHash),
+
+    caughtUp: () => (bus ? bus.caughtUp() : CAUGHT_UP),
+
     get(tokenHash) {
       const row = rows.get(tokenHash);
       if (row !== undefined) {
@@ -177,6 +195,7 @@ export function createPrincipalCache(db: Database, maxEntries: number): Principa
         },
         subscribe: (listener) => inner.subscribe(listener),
         listening: () => inner.listening(),
+        caughtUp: () => inner.caughtUp(),
         close: () => inner.close(),
       };
     },

@@ -39,6 +39,8 @@ export const ZEnv = z.object({
   /** Minutes between retention purges (one instance purges at a time). */
   PURGE_INTERVAL_MINUTES: z.coerce.number().positive().default(60),
   PG_POOL_SIZE: positiveInt(10),
+  /** Sessions each instance keeps in memory for authentication (least recently used go first); 0 turns the cache off. */
+  PRINCIPAL_CACHE_SIZE: z.coerce.number().int().min(0).default(10_000),
   /** The longest one database statement may run (PostgreSQL statement_timeout; SQLite's busy timeout), ms. */
   DB_STATEMENT_TIMEOUT_MS: positiveInt(5000),
   /** The longest opening a PostgreSQL connection may take, ms. */
@@ -161,6 +163,7 @@ export function coreConfig(env: TEnv) {
     presenceGraceMs: env.MATCH_PRESENCE_GRACE_SECONDS * 1000,
     sessionIdleMs: env.SESSION_IDLE_DAYS * DAY_MS,
     sessionMaxMs: env.SESSION_MAX_DAYS * DAY_MS,
+    principalCacheSize: env.PRINCIPAL_CACHE_SIZE,
     // What the retention purge keeps, and for how long (docs/operations.md, "What is kept for how long").
     retention: {
       chatsMs: env.MESSAGE_RETENTION_DAYS * DAY_MS,

@@ -16,6 +16,15 @@ export interface CoreConfig {
   sessionMaxMs: number;
   /** What the periodic purge keeps, and for how long (SPEC §10, docs/operations.md "Retention"). */
   retention: RetentionConfig;
+  /**
+   * Sessions whose row authentication keeps in memory (PRINCIPAL_CACHE_SIZE; 0 = no
+   * cache, the default here: the server turns it on). Only correct when every write to
+   * sessions and accounts goes through this core's services, or through another
+   * connection (SQLite: a change of data_version; PostgreSQL: the triggers' NOTIFY,
+   * awaited by the bus's fence), and not through this process's own SQLite connection
+   * behind the services' back. docs/sessions.md.
+   */
+  principalCacheSize: number;
 }
 
 export interface RetentionConfig {
@@ -44,4 +53,5 @@ export const DEFAULT_CORE_CONFIG: CoreConfig = {
   sessionIdleMs: 30 * 86_400_000,
   sessionMaxMs: 180 * 86_400_000,
   retention: DEFAULT_RETENTION,
+  principalCacheSize: 0,
 };

@@ -14,6 +14,7 @@ import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { createLocalBus } from './realtime/local-bus.ts';
 import type { EventBus } from './realtime/events.ts';
 import { createSessionService, type SessionService } from './sessions/sessions.ts';
+import { createPrincipalCache } from './sessions/principal-cache.ts';
 import { createRetentionService, type PurgeResult, type RetentionService } from './retention/purge.ts';
 import type { Principal } from './principal.ts';
 import type { TAccountExport } from '@portal/contracts';
@@ -87,7 +88,10 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
   };
   const now = options.now ?? Date.now;
   const metrics = createMetrics(db, now);
-  const bus = options.bus ?? createLocalBus();
+  const principals = config.principalCacheSize > 0 ? createPrincipalCache(db, config.principalCacheSize) : undefined;
+  // With a cache, every service publishes through it: an event that changes a principal
+  // drops it here before the request that caused it answers.
+  const bus = principals ? principals.watch(options.bus ?? createLocalBus()) : (options.bus ?? createLocalBus());
   const chats = createChatService(db, now, bus);
   const onBackgroundError = options.onBackgroundError ?? (() => undefined);
   const popular = createPopularService(db, now, onBackgroundError);
@@ -102,6 +106,7 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
       now,
       bus,
       onError: onBackgroundError,
+      cache: principals,
     }),
     matching: createMatchingService(db, config, now, metrics, bus, popular, onBackgroundError),
     popular,

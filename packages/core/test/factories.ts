@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { AppError, type TErrorCode, type TPlan } from '@portal/contracts';
 import type { Database } from '@portal/db';
 import { createTestDatabase, postgresAvailable, type Provider, type TestDatabase } from '@portal/db/testing';
-import { createCore, type Core, type Principal } from '../src/index.ts';
+import { createCore, type Core, type CoreOptions, type Principal } from '../src/index.ts';
 import { hashToken, newId, newSessionToken } from '../src/tokens.ts';
 
 export const PROVIDERS: Provider[] = ['sqlite', 'postgresql'];
@@ -35,11 +35,11 @@ export interface World {
 
 export async function createWorld(
   provider: Provider,
-  options: { poolSize?: number; realClock?: boolean } = {},
+  options: { poolSize?: number; realClock?: boolean; config?: CoreOptions['config'] } = {},
 ): Promise<World> {
   const test = await createTestDatabase(provider, { poolSize: options.poolSize ?? 10 });
   const clock = manualClock();
-  const core = createCore(test.db, options.realClock ? {} : { now: clock.now });
+  const core = createCore(test.db, { config: options.config, ...(options.realClock ? {} : { now: clock.now }) });
   const tokens = new Map<string, string>();
   const remember = ({ principal, token }: { principal: Principal; token: string }) => {
     tokens.set(principal.sessionId, token);

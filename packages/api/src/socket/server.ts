@@ -163,7 +163,8 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
       for (const conn of bySession.get(event.session) ?? []) send(conn, { type: 'matched', match: event.match });
       return;
     }
-    if (event.type === 'search_ended') return; // for held status requests, not sockets
+    // Held status requests and the principal cache use these, not sockets.
+    if (event.type === 'search_ended' || event.type === 'principal_changed') return;
     const room = rooms.get(event.chat);
     if (event.type === 'presence') {
       const people = presence.get(event.chat) ?? new Map<string, number>();

@@ -193,6 +193,7 @@ export function createAccountService(db: Database, now: () => number, bus: Event
         await tx.account.update({ where: { id }, data: { plan } });
         await audit(tx, 'set_plan', 'account', id, `plan set to ${plan}`);
       });
+      await bus.publish({ type: 'principal_changed', person: id });
     },
 
     async setRole(username, role) {
@@ -201,6 +202,7 @@ export function createAccountService(db: Database, now: () => number, bus: Event
         await tx.account.update({ where: { id }, data: { role } });
         await audit(tx, 'set_role', 'account', id, `role set to ${role}`);
       });
+      await bus.publish({ type: 'principal_changed', person: id });
     },
 
     async listSessions(username) {

@@ -189,6 +189,7 @@ export function createModerationService(
       await tx.account.update({ where: { id: accountId }, data: { suspendedAt: null, suspendReason: null } });
       await record(tx, actor, 'unsuspend', 'account', accountId, reason);
     });
+    await bus.publish({ type: 'principal_changed', person: accountId });
     return { target_kind: 'account', target_id: accountId, restricted: false, chats_ended: 0 };
   }
 
@@ -295,6 +296,7 @@ export function createModerationService(
         await tx.session.update({ where: { id: session.id }, data: { blockedAt: null, blockReason: null } });
         await record(tx, moderator, 'unblock', 'session', session.id, reason);
       });
+      await bus.publish({ type: 'principal_changed', sessions: [session.id] });
       return { target_kind: 'session', target_id: session.id, restricted: false, chats_ended: 0 };
     },
 

@@ -33,6 +33,13 @@ export type PortalEvent =
    */
   | { type: 'disconnect'; sessions?: string[]; person?: string; error: TErrorCode }
   /**
+   * What authentication reads about these sessions, or about every session of this
+   * person, changed without closing anything: a plan, a role, a lifted block or
+   * suspension. Each instance drops them from its principal cache. On PostgreSQL the
+   * database also sends it (a trigger) for any write to those columns, whoever made it.
+   */
+  | { type: 'principal_changed'; sessions?: string[]; person?: string }
+  /**
    * Delivered on this instance only, never published: the bus was cut off from the
    * others for a while and is back, so events of that gap may be missing here.
    */
@@ -44,5 +51,13 @@ export interface EventBus {
   subscribe(listener: (event: PortalEvent) => void): () => void;
   /** Receiving every instance's events (false while PostgreSQL's listening connection is being replaced). */
   listening(): boolean;
+  /**
+   * Resolves `true` once every event whose publishing (or database notification) was
+   * acknowledged before this call has been delivered to this instance's subscribers;
+   * `false` when that cannot be known (the bus is not listening). In process it is true
+   * at once (delivery is synchronous); on PostgreSQL it is a fence on the listening
+   * connection, shared by the callers of the same moment (docs/sessions.md).
+   */
+  caughtUp(): Promise<boolean>;
   close(): Promise<void>;
 }

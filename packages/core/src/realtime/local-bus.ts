@@ -1,5 +1,7 @@
 import type { EventBus, PortalEvent } from './events.ts';
 
+const CAUGHT_UP = Promise.resolve(true);
+
 /** One instance (SQLite): subscribers are in this process. */
 export function createLocalBus(): EventBus {
   const listeners = new Set<(event: PortalEvent) => void>();
@@ -19,6 +21,7 @@ export function createLocalBus(): EventBus {
       return () => listeners.delete(listener);
     },
     listening: () => true,
+    caughtUp: () => CAUGHT_UP,
     close: () => Promise.resolve(),
   };
 }

@@ -2,6 +2,8 @@ import pg from 'pg';
 import type { EventBus, PortalEvent } from './events.ts';
 
 const CHANNEL = 'portal_events';
+/** The empty statement: answered at once, nothing to parse or run (the fence, below). */
+const FENCE = ';';
 /** NOTIFY payloads must stay under 8000 bytes; larger messages travel by id. */
 const MAX_PAYLOAD_BYTES = 7500;
 /** Reconnect attempts back off from the first delay to the last, doubling. */
@@ -120,6 +122,37 @@ export async function createPostgresBus(options: PostgresBusOptions): Promise<Ev
     }
   }
 
+  // The fence behind caughtUp(): a query on the listening connection. PostgreSQL puts
+  // notifications in the queue in commit order, and signals every listener before the
+  // notifying transaction's commit is acknowledged to its client; the listener's backend
+  // sends what it was signalled about before it answers a query that arrived later. So
+  // when the fence's answer arrives, every notification acknowledged before it was sent
+  // has been parsed from the same socket, ahead of it, and delivered (synchronously) to
+  // the subscribers. One fence is in flight at a time; callers that come meanwhile share
+  // the next one, sent as soon as the current one is answered: one round trip on one
+  // connection serves every request of that moment.
+  let nextFence: { promise: Promise<boolean>; resolve(ok: boolean): void } | undefined;
+  let fencing = false;
+
+  function sendFence(): void {
+    const fence = nextFence!;
+    nextFence = undefined;
+    const client = listener;
+    if (!client) return fence.resolve(false);
+    fencing = true;
+    client
+      .query(FENCE)
+      .then(
+        // A listener replaced meanwhile may have missed events: the caller must not trust the cache.
+        () => fence.resolve(listener === client),
+        () => fence.resolve(false),
+      )
+      .finally(() => {
+        fencing = false;
+        if (nextFence) sendFence();
+      });
+  }
+
   await connect();
 
   return {
@@ -139,6 +172,15 @@ export async function createPostgresBus(options: PostgresBusOptions): Promise<Ev
       return () => listeners.delete(fn);
     },
     listening: () => listener !== undefined,
+    caughtUp() {
+      if (!listener) return Promise.resolve(false);
+      if (nextFence) return nextFence.promise;
+      let resolve!: (ok: boolean) => void;
+      const promise = new Promise<boolean>((r) => (resolve = r));
+      nextFence = { promise, resolve };
+      if (!fencing) sendFence();
+      return promise;
+    },
     async close() {
       closed = true;
       const client = listener;

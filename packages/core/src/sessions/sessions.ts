@@ -7,6 +7,7 @@ import { cleanUserAgent } from './device.ts';
 import { sessionEnd, type SessionLifetime } from './lifetime.ts';
 import { createPrincipalLookup, createStandingLookup } from './lookup.ts';
 import { createSessionManagement, type SessionManagement } from './manage.ts';
+import type { PrincipalCache } from './principal-cache.ts';
 
 export interface SessionService extends SessionManagement {
   /** The caller behind a cookie value, or null: absent, malformed, unknown, revoked or expired. */
@@ -28,6 +29,8 @@ export interface SessionService extends SessionManagement {
 export interface SessionServiceOptions extends SessionLifetime {
   bus: EventBus;
   onError: (error: unknown) => void;
+  /** Authentication skips the database for sessions this instance has seen lately. */
+  cache?: PrincipalCache;
 }
 
 export function createSessionService(db: Database, options: SessionServiceOptions): SessionService {

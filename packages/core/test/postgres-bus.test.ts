@@ -1,0 +1,76 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgClientConfig } from '@portal/db';
+import { createTestDatabase, type TestDatabase } from '@portal/db/testing';
+import { createPostgresBus, type EventBus, type PortalEvent } from '../src/index.ts';
+import { skipProvider } from './factories.ts';
+
+// caughtUp(), the fence the principal cache trusts a kept row behind (docs/sessions.md):
+// once it resolves, every notification acknowledged to its writer before the call has
+// been delivered to this bus's subscribers, whichever connection or process wrote it.
+describe.skipIf(await skipProvider('postgresql'))('the PostgreSQL bus fence', () => {
+  let test: TestDatabase;
+  let bus: EventBus;
+  let writer: pg.Client;
+  const heard = new Set<string>();
+  beforeAll(async () => {
+    test = await createTestDatabase('postgresql');
+    if (test.db.provider !== 'postgresql') throw new Error('a PostgreSQL database was asked for');
+    bus = await createPostgresBus({
+      connection: pgClientConfig(test.url),
+      pool: test.db.pool,
+      loadMessage: () => Promise.resolve(null),
+      onError: () => undefined,
+    });
+    bus.subscribe((event: PortalEvent) => {
+      if (event.type === 'principal_changed') for (const id of event.sessions ?? []) heard.add(id);
+    });
+    // Another process's connection, as the operator's command line or psql would be.
+    writer = new pg.Client({ connectionString: test.url });
+    await writer.connect();
+  });
+  afterAll(async () => {
+    await writer?.end();
+    await bus?.close();
+    await test?.destroy();
+  });
+
+  const notify = (id: string) =>
+    writer.query('SELECT pg_notify($1, $2)', [
+      'portal_events',
+      JSON.stringify({ type: 'principal_changed', sessions: [id] }),
+    ]);
+
+  it('has delivered every notification acknowledged before it was asked (300 in a row)', async () => {
+    for (let i = 0; i < 300; i++) {
+      await notify(`s${i}`);
+      expect(await bus.caughtUp()).toBe(true);
+      expect(heard.has(`s${i}`), `notification ${i}`).toBe(true);
+    }
+  });
+
+  it('serves many callers of the same moment with one or two fences, each caught up with what preceded it', async () => {
+    await notify('before');
+    const answers = await Promise.all(Array.from({ length: 200 }, () => bus.caughtUp()));
+    expect(answers.every(Boolean)).toBe(true);
+    expect(heard.has('before')).toBe(true);
+    // A caller that comes while a fence is on its way waits for the next one, sent after its own call.
+    const first = bus.caughtUp();
+    await notify('while');
+    const second = bus.caughtUp();
+    expect(await Promise.all([first, second])).toEqual([true, true]);
+    expect(heard.has('while')).toBe(true);
+  });
+
+  it('answers false once closed: nothing can be trusted then', async () => {
+    const other = await createPostgresBus({
+      connection: pgClientConfig(test.url),
+      pool: test.db.pool,
+      loadMessage: () => Promise.resolve(null),
+      onError: () => undefined,
+    });
+    expect(await other.caughtUp()).toBe(true);
+    await other.close();
+    expect(await other.caughtUp()).toBe(false);
+  });
+});

@@ -16,7 +16,7 @@ import type {
 } from './types.ts';
 
 // The enqueue's own statements. PostgreSQL runs the same steps server-side, in
-// portal_enqueue (prisma/postgres/migrations/..._fallback_pass, the latest version). Every
+// portal_enqueue (prisma/postgres/migrations/..._enqueue_seek, the latest version). Every
 // rule below has the same name there; packages/core/test/matching-cases.test.ts runs
 // one table of cases against both.
 

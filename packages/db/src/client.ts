@@ -4,6 +4,7 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
+import { BACKSTOP_CHECKPOINT_PAGES, startCheckpointer } from './checkpointer.ts';
 import { PrismaClient as SqlitePrismaClient, type Prisma } from '../generated/sqlite/client.ts';
 import { PrismaClient as PostgresPrismaClient } from '../generated/postgres/client.ts';
 import { providerOf } from './migrate.ts';
@@ -81,12 +82,23 @@ async function openSqlite(url: string, options: OpenOptions): Promise<SqliteData
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  // Checkpoints run on a thread of their own (checkpointer.ts), away from the event loop.
+  sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(resolve(file), busyMs);
+  // Statement and savepoint journals in memory: the enqueue's group commit runs each
+  // enqueue in a savepoint, and a journal spilled to a temporary file cost a write per
+  // page changed (about as much as the commit itself). They hold one transaction's
+  // changed pages at most.
+  sqlite.pragma('temp_store = MEMORY');
   sqlite.pragma(`busy_timeout = ${Math.trunc(busyMs)}`);
   return {
     provider: 'sqlite',
     prisma,
     sqlite,
-    close: () => prisma.$disconnect(),
+    async close() {
+      await checkpointer?.stop();
+      await prisma.$disconnect();
+    },
   };
 }
 

@@ -12,7 +12,8 @@ import type { EnqueueOutcome, EnqueueRequest, FallbackPair, FallbackPassRequest,
 /**
  * Why matching is atomic on PostgreSQL (READ COMMITTED, several app instances).
  * The enqueue runs server-side in `portal_enqueue` (prisma/postgres/migrations/
- * ..._fallback_pass, its latest version; the fallback pass is portal_fallback_pass there), one round trip, so its locks are held only for the
+ * ..._enqueue_seek, its latest version; the fallback pass is portal_fallback_pass in
+ * ..._fallback_pass), one round trip, so its locks are held only for the
  * database's own work:
  *
  * - It first takes transaction-scoped advisory locks on its person, then on

@@ -9,8 +9,11 @@ export const SQL = {
   markLeaving: 'UPDATE queue_entries SET present_until = :until WHERE session_id = :session',
   extendPresence: `UPDATE queue_entries SET present_until = :atLeast
                    WHERE session_id = :session AND present_until IS NOT NULL AND present_until < :atLeast`,
-  /** The caller's standing, read again inside the enqueue's transaction. */
-  standing: standingSql('s.id = :session'),
+  /**
+   * The caller's standing, read again inside the enqueue's transaction, with the session's
+   * latest chat (a fresh search clears it, and only then needs to write the row).
+   */
+  standing: standingSql('s.id = :session', ' s.last_chat_id,'),
   status: `
     SELECT e.interests AS "queueInterests", e.expires_at AS "queueExpiresAt",
            e.fallback_at AS "queueFallbackAt", e.present_until AS "queuePresentUntil",

@@ -16,24 +16,31 @@ import type {
 } from './types.ts';
 
 // The enqueue's own statements. PostgreSQL runs the same steps server-side, in
-// portal_enqueue (prisma/postgres/migrations/..._fallback_pass, the latest version). Every
+// portal_enqueue (prisma/postgres/migrations/..._enqueue_seek, the latest version). Every
 // rule below has the same name there; packages/core/test/matching-cases.test.ts runs
 // one table of cases against both.
 
 /**
- * Oldest allowed waiting entry over the caller's tags (FIFO by seq): an excluded
- * entry is skipped, the scan goes on to the next one.
+ * Oldest allowed waiting entry over the caller's tags (FIFO by seq): an excluded entry is
+ * skipped, the scan goes on to the next one. One arm per tag, each an ordered walk of the
+ * (tag, entry_seq) key that stops at its first allowed entry (one index seek per tag);
+ * the oldest of those at most three rows wins. A single `tag IN (…)` scan cannot walk the
+ * key in seq order: SQLite then ran every exclusion for every waiting entry on those tags
+ * and sorted them (or scanned the whole queue in seq order).
  */
 function candidateSql(tagCount: number): string {
-  const tags = Array.from({ length: tagCount }, (_, i) => `:tag${i}`).join(', ');
-  return `
-    SELECT e.seq, e.session_id, e.person_key, e.interests, e.enqueued_at
-    FROM queue_tags t JOIN queue_entries e ON e.seq = t.entry_seq
-    WHERE t.tag IN (${tags}) AND t.expires_at > :now
-      AND e.person_key <> :person
-      AND ${PARTNER_ALLOWED}
-    ORDER BY t.entry_seq
-    LIMIT 1`;
+  const arm = (i: number) => `
+    SELECT * FROM (
+      SELECT e.seq, e.session_id, e.person_key, e.interests, e.enqueued_at
+      FROM queue_tags t JOIN queue_entries e ON e.seq = t.entry_seq
+      WHERE t.tag = :tag${i} AND t.expires_at > :now
+        AND e.person_key <> :person
+        AND ${PARTNER_ALLOWED}
+      ORDER BY t.entry_seq
+      LIMIT 1)`;
+  if (tagCount === 1) return arm(0);
+  const arms = Array.from({ length: tagCount }, (_, i) => arm(i)).join('\n    UNION ALL');
+  return `SELECT * FROM (${arms}) ORDER BY seq LIMIT 1`;
 }
 
 function candidateParams(interests: string[], person: string, now: number, repeatAfter: number) {
@@ -90,12 +97,29 @@ interface EntryRow {
   present_until: number | null;
 }
 
+interface StandingFlags {
+  last_chat_id: string | null;
+  revoked: number;
+  blocked: number;
+  suspended: number;
+}
+
+/** An enqueue waiting for its group's transaction (see `enqueue` below). */
+interface PendingEnqueue {
+  request: EnqueueRequest;
+  resolve: (outcome: EnqueueOutcome) => void;
+  reject: (error: unknown) => void;
+  outcome?: EnqueueOutcome;
+  error?: unknown;
+}
+
 const named = (sql: string): string => sql.replace(/:(\w+)/g, '@$1');
 
 /**
- * SQLite allows one writer at a time: each enqueue is one synchronous
- * `BEGIN IMMEDIATE` transaction on the process's single connection, so it sees
- * every earlier enqueue committed and no other enqueue can interleave. That makes
+ * SQLite allows one writer at a time: enqueues run in synchronous `BEGIN IMMEDIATE`
+ * transactions on the process's single connection (those of one event-loop turn in one
+ * transaction, each in a savepoint: the group commit below), so each sees every earlier
+ * enqueue and no other enqueue can interleave. That makes
  * "nobody matched twice" and "no two compatible people both waiting" hold by
  * construction. Prisma shares the connection; its interactive transactions are
  * waited out (`idle`) so the two never nest.
@@ -105,7 +129,7 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
   const prepare = <R = unknown>(sql: string) =>
     conn.prepare<[Record<string, unknown>], R>(named(sql)).safeIntegers(false);
   const s = {
-    standing: prepare<{ revoked: number; blocked: number; suspended: number }>(SQL.standing),
+    standing: prepare<StandingFlags>(SQL.standing),
     entryBySession: prepare<EntryRow>(LOCAL.entryBySession),
     deleteEntry: prepare(LOCAL.deleteEntry),
     deleteEntryBySession: prepare(SQL.deleteEntryBySession),
@@ -144,6 +168,8 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
     }
   };
 
+  // One enqueue. Called inside the group's transaction it runs in a savepoint of its own,
+  // so a refusal (a throw) undoes its own writes only.
   const enqueueTx = conn.transaction((req: EnqueueRequest): EnqueueOutcome => {
     const { principal: me, interests, now } = req;
     const session = me.sessionId;
@@ -208,9 +234,49 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
       present: req.presentUntil,
     })!;
     for (const tag of interests) s.insertTag.run({ tag, seq: inserted.seq, expires });
-    s.setLastChat.run({ chat: null, session });
+    // A new search forgets the previous chat (the status reads it); a row already clear is not rewritten.
+    if (flags!.last_chat_id !== null) s.setLastChat.run({ chat: null, session });
     return { state: 'searching', interests, expiresAt: expires, fallbackAt };
   });
+
+  // A Prisma interactive transaction may be open on this connection between its
+  // awaits: let it finish rather than nest inside it.
+  const idle = async (): Promise<void> => {
+    while (conn.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  // Group commit. Each commit appends every page the enqueue changed to the WAL (about 15
+  // b-tree pages: the entry, its tags, the chat, both participants, both sessions, and
+  // their indexes), and that write, not the queries, was most of an enqueue's time. The
+  // enqueues that arrive in one turn of the event loop therefore run in one `BEGIN
+  // IMMEDIATE` transaction, one after another, each in its own savepoint: every one still
+  // sees all earlier ones, nothing interleaves, and their pages are written once. Nobody
+  // is answered before the commit.
+  const enqueueGroupTx = conn.transaction((group: PendingEnqueue[]) => {
+    for (const pending of group) {
+      try {
+        pending.outcome = enqueueTx(pending.request);
+      } catch (error) {
+        pending.error = error;
+      }
+    }
+  });
+  let waiting: PendingEnqueue[] = [];
+  const commitGroup = async (): Promise<void> => {
+    await idle();
+    const group = waiting;
+    waiting = [];
+    try {
+      enqueueGroupTx.immediate(group);
+    } catch (error) {
+      for (const pending of group) pending.reject(error);
+      return;
+    }
+    for (const pending of group) {
+      if (pending.outcome) pending.resolve(pending.outcome);
+      else pending.reject(pending.error);
+    }
+  };
 
   // The fallback pass: one transaction over every open entry, oldest first. SQLite has
   // one writer, so nothing else changes the queue meanwhile: no entry is paired twice and
@@ -239,17 +305,13 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
     return pairs;
   });
 
-  // A Prisma interactive transaction may be open on this connection between its
-  // awaits: let it finish rather than nest inside it.
-  const idle = async (): Promise<void> => {
-    while (conn.inTransaction) await new Promise((resolve) => setImmediate(resolve));
-  };
-
   return {
-    enqueue: async (request) => {
-      await idle();
-      return enqueueTx.immediate(request);
-    },
+    enqueue: (request) =>
+      new Promise<EnqueueOutcome>((resolve, reject) => {
+        // After this turn's other requests have been read (setImmediate runs after I/O callbacks).
+        if (waiting.length === 0) setImmediate(() => void commitGroup());
+        waiting.push({ request, resolve, reject });
+      }),
     cancel: async (sessionId) => {
       await idle();
       return s.deleteEntryBySession.run({ session: sessionId }).changes > 0;

@@ -118,9 +118,12 @@ interface StandingRow {
   last_seen_at: number;
 }
 
-/** The flags behind a session's standing, for the sessions `where` selects (also read by the SQLite matcher). */
-export const standingSql = (where: string): string => `
-  SELECT s.id, s.revoked_at IS NOT NULL AS revoked, s.blocked_at IS NOT NULL AS blocked,
+/**
+ * The flags behind a session's standing, for the sessions `where` selects (also read by the
+ * SQLite matcher, which adds `columns` of the same row).
+ */
+export const standingSql = (where: string, columns = ''): string => `
+  SELECT s.id,${columns} s.revoked_at IS NOT NULL AS revoked, s.blocked_at IS NOT NULL AS blocked,
          a.suspended_at IS NOT NULL AS suspended, s.created_at, s.last_seen_at
   FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id
   WHERE ${where}`;

@@ -12,13 +12,15 @@ describe.skipIf(await skipProvider('postgresql'))('the PostgreSQL bus fence', ()
   let test: TestDatabase;
   let bus: EventBus;
   let writer: pg.Client;
+  let pool: pg.Pool;
   const heard = new Set<string>();
   beforeAll(async () => {
     test = await createTestDatabase('postgresql');
     if (test.db.provider !== 'postgresql') throw new Error('a PostgreSQL database was asked for');
+    pool = test.db.pool;
     bus = await createPostgresBus({
       connection: pgClientConfig(test.url),
-      pool: test.db.pool,
+      pool,
       loadMessage: () => Promise.resolve(null),
       onError: () => undefined,
     });
@@ -65,7 +67,7 @@ describe.skipIf(await skipProvider('postgresql'))('the PostgreSQL bus fence', ()
   it('answers false once closed: nothing can be trusted then', async () => {
     const other = await createPostgresBus({
       connection: pgClientConfig(test.url),
-      pool: test.db.pool,
+      pool,
       loadMessage: () => Promise.resolve(null),
       onError: () => undefined,
     });

@@ -78,5 +78,4 @@ export const ZServerEvent = z.discriminatedUnion('type', [
 ]);
 /** As parsed, with the `matched` event's state as TMatchState (readable without narrowing). */
 export type TServerEvent =
-  | Exclude<z.infer<typeof ZServerEvent>, { type: 'matched' }>
-  | { type: 'matched'; match: TMatchState };
+  Exclude<z.infer<typeof ZServerEvent>, { type: 'matched' }> | { type: 'matched'; match: TMatchState };

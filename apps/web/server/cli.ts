@@ -2,6 +2,7 @@
 // It talks to the same database as the server (DATABASE_URL, same default), and on
 // PostgreSQL announces revocations to every running instance over LISTEN/NOTIFY.
 import { join } from 'node:path';
+import { buildOpenApiDocument } from '@portal/api';
 import { AppError, ZPlan, ZReason, ZRole } from '@portal/contracts';
 import { createCore, createLocalBus, createPostgresBus, type Core, type EventBus } from '@portal/core';
 import { migrateDatabase, openDatabase, pgClientConfig } from '@portal/db';
@@ -20,6 +21,8 @@ const USAGE = `Usage: pnpm portal <command>
   unsuspend <username> [reason]        lifts a suspension, moderators' included
   purge                                runs the retention purge now (the server runs it every
                                        PURGE_INTERVAL_MINUTES; one purge at a time over all instances)
+  openapi                              prints the OpenAPI document the server serves at /v1/openapi.json
+                                       (no database needed)
 
 Reads DATABASE_URL like the server does (default file:./data/portal.db); run it where you run the server.`;
 
@@ -82,6 +85,10 @@ function reasonOf(words: string[]): string | null {
 }
 
 async function run(argv: string[]): Promise<number> {
+  if (argv.length === 1 && argv[0] === 'openapi') {
+    process.stdout.write(`${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`);
+    return 0;
+  }
   const key = Object.hasOwn(COMMANDS, argv.slice(0, 2).join(' ')) ? argv.slice(0, 2).join(' ') : (argv[0] ?? '');
   const command = Object.hasOwn(COMMANDS, key) ? COMMANDS[key] : undefined;
   if (!command) {

@@ -244,6 +244,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       );
       expect(doc.components.securitySchemes).toEqual({
         psession: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'psession' }),
+        metricsToken: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
       });
       expect(doc.components.schemas.Error.required).toEqual(['error', 'message']);
       const match = doc.paths['/v1/portal/match'];

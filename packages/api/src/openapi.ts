@@ -62,6 +62,26 @@ are also rate-limited per session and per IP like their REST twin (\`error\` \`E
 A message sent over REST reaches the socket and the other way round. The server pings every 30 s and closes a socket that
 missed a ping.`;
 
+const SET_COOKIE = 'SetSessionCookie';
+const RENEWED_COOKIE = 'RenewedSessionCookie';
+const CLEARED_COOKIE = 'ClearedSessionCookie';
+const RETRY_AFTER = 'RetryAfter';
+const headerRef = (name: string): Json => ({ $ref: `#/components/headers/${name}` });
+
+/** Whoever runs this instance answers for it; the document names no address of its own. */
+const CONTACT = { name: 'The operators of this Portal instance' };
+
+const TAGS = [
+  { name: 'session', description: 'Stranger sessions: the `psession` cookie every other call carries.' },
+  { name: 'auth', description: 'Accounts: register, sign in and out, the sessions of an account, the password.' },
+  { name: 'account', description: "The person's own data: export it, delete it." },
+  { name: 'match', description: 'The matchmaking queue by interest tags, its status, and what people search now.' },
+  { name: 'chats', description: 'One-to-one chats made by a match: messages, ending, reporting, the live socket.' },
+  { name: 'blocks', description: 'People you blocked from a chat, who will not be matched with you again.' },
+  { name: 'moderation', description: 'Moderators only: reports, blocking and suspending, the audit trail.' },
+  { name: 'operations', description: 'Health checks, Prometheus metrics and this document.' },
+];
+
 /** Errors every operation of a kind can return, besides those its procedure declares. */
 function implicitErrors(method: string, isProtected: boolean): TErrorCode[] {
   // Every operation may meet the database down (SPEC §11): 503 with Retry-After.
@@ -83,13 +103,7 @@ function errorResponses(codes: TErrorCode[]): Record<string, Json> {
   for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
     responses[String(status)] = {
       description: list.map((code) => `\`${code}\`: ${ERRORS[code].message}`).join(' / '),
-      ...(status === 429 || status === 503
-        ? {
-            headers: {
-              'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait before retrying.' },
-            },
-          }
-        : {}),
+      ...(status === 429 || status === 503 ? { headers: { 'Retry-After': headerRef(RETRY_AFTER) } } : {}),
       content: {
         'application/json': {
           schema: { allOf: [{ $ref: '#/components/schemas/Error' }, { properties: { error: { enum: list } } }] },
@@ -134,10 +148,19 @@ export function buildOpenApiDocument(version = '1.0.0'): Json {
       };
       // Public operations say so (an empty list), rather than leaving it to be guessed.
       operation.security = isProtected ? [{ psession: [] }] : [];
+      optionalEmptyBody(operation);
     }
   }
   decorateSpecialCases(doc.paths);
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (metas.get(`${method} ${path}`)?.openapi?.protect !== false) documentRenewal(operation);
+    }
+  }
   addOperationalPaths(doc.paths);
+  doc.info = { ...(doc.info as Json), contact: CONTACT };
+  doc.servers = [{ url: '/', description: 'The Portal instance that serves this document (same origin).' }];
+  doc.tags = TAGS;
 
   doc.components = {
     ...doc.components,
@@ -146,7 +169,40 @@ export function buildOpenApiDocument(version = '1.0.0'): Json {
         type: 'apiKey',
         in: 'cookie',
         name: 'psession',
-        description: 'Opaque 256-bit session token set by POST /v1/portal/session (HttpOnly, SameSite=Lax).',
+        description:
+          'Opaque 256-bit session token set by POST /v1/portal/session (HttpOnly, SameSite=Lax). A client outside ' +
+          'a browser reads it from `Set-Cookie` and sends it back as `Cookie: psession=...` (docs/api.md).',
+      },
+      metricsToken: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'METRICS_TOKEN, when the server sets one: the metrics for a client that is not on loopback.',
+      },
+    },
+    headers: {
+      [SET_COOKIE]: {
+        required: true,
+        schema: { type: 'string' },
+        description:
+          'psession=...; Path=/; HttpOnly; SameSite=Lax; Max-Age=<seconds left of the session> (and Secure over https)',
+      },
+      [RENEWED_COOKIE]: {
+        required: false,
+        schema: { type: 'string' },
+        description:
+          'The psession cookie again with a renewed Max-Age, on the first request of each hour of a session ' +
+          '(when `last_seen_at` is written), whatever the status of the answer. Store it as a browser would.',
+      },
+      [CLEARED_COOKIE]: {
+        required: true,
+        schema: { type: 'string' },
+        description:
+          'psession=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0 (and Secure over https): the cookie is cleared.',
+      },
+      [RETRY_AFTER]: {
+        required: true,
+        schema: { type: 'integer', minimum: 1 },
+        description: 'Seconds to wait before retrying.',
       },
     },
     schemas: {
@@ -170,6 +226,32 @@ export function buildOpenApiDocument(version = '1.0.0'): Json {
   return doc;
 }
 
+/**
+ * A POST whose input has no required field accepts an empty body as `{}` (the REST
+ * adapter reads it so): the body is optional, and a client may send none.
+ */
+function optionalEmptyBody(operation: Operation): void {
+  const body = operation.requestBody as
+    { required?: boolean; content?: Record<string, { schema?: { required?: unknown[] } }> } | undefined;
+  if (body && !body.content?.['application/json']?.schema?.required?.length) body.required = false;
+}
+
+/** Statuses answered before the session is read: they never carry a renewed cookie. */
+const BEFORE_SESSION = new Set(['401', '413', '415']);
+
+/**
+ * Any request with a session may renew its cookie (SPEC §10: Max-Age follows the idle
+ * deadline), and the header is written as soon as the session is read, so every answer
+ * from then on, an error included, may carry it.
+ */
+function documentRenewal(operation: Operation): void {
+  for (const [status, response] of Object.entries(operation.responses)) {
+    if (BEFORE_SESSION.has(status)) continue;
+    const headers = (response.headers ?? {}) as Json;
+    if (!headers['Set-Cookie']) response.headers = { ...headers, 'Set-Cookie': headerRef(RENEWED_COOKIE) };
+  }
+}
+
 function decorateSpecialCases(paths: Record<string, Record<string, Operation>>): void {
   const create = paths['/v1/portal/session']?.post;
   if (create) {
@@ -177,15 +259,15 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
     create.responses['201'] = {
       ...ok,
       description: 'A new stranger session; the cookie is set.',
-      headers: {
-        'Set-Cookie': {
-          schema: { type: 'string' },
-          description: 'psession=...; Path=/; HttpOnly; SameSite=Lax; Max-Age=<seconds left of the session>',
-        },
-      },
+      headers: { 'Set-Cookie': headerRef(SET_COOKIE) },
     };
-    if (ok) ok.description = 'The session the cookie already names.';
+    if (ok) {
+      ok.description = 'The session the cookie already names.';
+      ok.headers = { 'Set-Cookie': headerRef(RENEWED_COOKIE) };
+    }
   }
+  const login = paths['/v1/portal/auth/login']?.post?.responses['200'];
+  if (login) login.headers = { 'Set-Cookie': headerRef(SET_COOKIE) };
   // Success statuses other than 200 (the procedures set them; trpc-to-openapi documents 200).
   const moved: [string, string, string][] = [
     ['/v1/portal/auth/register', '201', 'The account was created; the new session is returned and its cookie set.'],
@@ -196,7 +278,10 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
     const operation = paths[path]?.post;
     const ok = operation?.responses['200'];
     if (!operation || !ok) continue;
-    operation.responses = { [status]: { ...ok, description }, ...operation.responses };
+    const moved = { ...ok, description } as Json;
+    // Registering signs the new account in: its session's cookie is set.
+    if (path === '/v1/portal/auth/register') moved.headers = { 'Set-Cookie': headerRef(SET_COOKIE) };
+    operation.responses = { [status]: moved, ...operation.responses };
     delete operation.responses['200'];
   }
   const report = paths['/v1/portal/chats/{token}/report']?.post;
@@ -209,7 +294,7 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
     logout.responses = {
       '204': {
         description: 'Signed out; the cookie is cleared.',
-        headers: { 'Set-Cookie': { schema: { type: 'string' }, description: 'psession=; Max-Age=0; ...' } },
+        headers: { 'Set-Cookie': headerRef(CLEARED_COOKIE) },
       },
       ...logout.responses,
     };
@@ -222,7 +307,11 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
       {
         description: 'The session is signed out. When it was this one, the cookie is cleared.',
         headers: {
-          'Set-Cookie': { schema: { type: 'string' }, description: 'psession=; Max-Age=0; ... (own session only)' },
+          'Set-Cookie': {
+            required: false,
+            schema: { type: 'string' },
+            description: 'psession=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0 (when it was this session).',
+          },
         },
       },
     ],
@@ -245,7 +334,7 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
     deletion.responses = {
       '204': {
         description: 'Deleted; the cookie is cleared.',
-        headers: { 'Set-Cookie': { schema: { type: 'string' }, description: 'psession=; Max-Age=0; ...' } },
+        headers: { 'Set-Cookie': headerRef(CLEARED_COOKIE) },
       },
       ...deletion.responses,
     };
@@ -298,18 +387,6 @@ function decorateSpecialCases(paths: Record<string, Record<string, Operation>>):
     };
   }
   decorateStatusPoll(paths['/v1/portal/match/status']?.get);
-  const enqueue = paths['/v1/portal/match']?.post;
-  const body = (enqueue?.requestBody as { content?: Record<string, { schema?: Json }> } | undefined)?.content?.[
-    'application/json'
-  ];
-  const interests = (body?.schema?.properties as Record<string, Json> | undefined)?.interests;
-  if (interests) {
-    // The wire schema accepts any item so that a bad tag is ERR_MATCH_UNSUPPORTED_INTEREST, not a generic 400.
-    interests.items = { type: 'string', pattern: '^[a-z0-9]{3,12}$' };
-    interests.minItems = 1;
-    interests.description = 'One to three tags; repeats count once.';
-    interests.example = ['gaming', 'music'];
-  }
 }
 
 /** SPEC §9 cheap polling: the ETag on every answer, If-None-Match, `wait` and the 304 (the generator knows none of them). */
@@ -363,6 +440,8 @@ function addOperationalPaths(paths: Record<string, Record<string, Operation>>): 
         'Queue depth per tag (the 50 busiest tags by name, the rest summed under `tag="other"`), matches made, ' +
         'time-to-match histogram, active chats, open sockets. Served to loopback clients, and, when the server sets ' +
         'METRICS_TOKEN, to any client sending that token as a bearer token; 403 `ERR_FORBIDDEN` otherwise.',
+      // Either no credentials (from loopback) or the bearer token.
+      security: [{}, { metricsToken: [] }],
       responses: {
         '200': {
           description: 'Prometheus text exposition format',
@@ -381,7 +460,8 @@ function addOperationalPaths(paths: Record<string, Record<string, Operation>>): 
       security: [{ psession: [] }],
       responses: {
         '101': { description: 'Switching protocols: the socket is open.' },
-        ...errorResponses(['ERR_UNAUTHENTICATED', 'ERR_BAD_ORIGIN', 'ERR_UNAVAILABLE']),
+        // A plain GET (no Upgrade header) is no operation of the REST surface.
+        ...errorResponses(['ERR_UNAUTHENTICATED', 'ERR_BAD_ORIGIN', 'ERR_NOT_FOUND', 'ERR_UNAVAILABLE']),
       },
     },
   };
@@ -390,6 +470,9 @@ function addOperationalPaths(paths: Record<string, Record<string, Operation>>): 
       operationId: 'openapi',
       tags: ['operations'],
       summary: 'This document',
+      description:
+        'The OpenAPI 3.1 description of this API, as this instance serves it. Generate a typed client from it, ' +
+        'for example with openapi-typescript and openapi-fetch (docs/api.md).',
       security: [],
       responses: {
         '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } },

@@ -53,14 +53,16 @@ export const ZExportChat = z.object({
 });
 
 /** GET /v1/portal/account/export: everything Portal holds that is the caller's own. */
-export const ZAccountExport = z.object({
-  exported_at: z.string(),
-  person: ZExportPerson,
-  sessions: z.array(ZExportSession),
-  chats: z.array(ZExportChat),
-  /** The blocks the person made (as GET /blocks lists them). */
-  blocks: z.array(ZBlock),
-});
+export const ZAccountExport = z
+  .object({
+    exported_at: z.string(),
+    person: ZExportPerson,
+    sessions: z.array(ZExportSession),
+    chats: z.array(ZExportChat),
+    /** The blocks the person made (as GET /blocks lists them). */
+    blocks: z.array(ZBlock),
+  })
+  .meta({ id: 'AccountExport' });
 export type TAccountExport = z.infer<typeof ZAccountExport>;
 
 /** The attachment name of an export made at `at`: portal-export-YYYY-MM-DD.json. */

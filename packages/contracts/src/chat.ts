@@ -28,20 +28,23 @@ export type TChatState = z.infer<typeof ZChatState>;
 /** The sender's own id for a message (e.g. a UUID): sending it again stores nothing new. */
 export const ZClientMessageId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'Use 1-64 letters, digits, "-" or "_".');
 
-export const ZMessage = z.object({
-  id: z.number().int(),
-  /** From the reader's point of view. */
-  from: z.enum(['me', 'partner']),
-  text: z.string(),
-  created_at: z.string(),
-  /** Echoed to the sender only, when they gave one. */
-  client_id: z.string().optional(),
-  /** Present (true) when the sender deleted their account: the text is erased (""), the place stays. */
-  deleted: z.literal(true).optional(),
-});
+export const ZMessage = z
+  .object({
+    id: z.number().int(),
+    /** From the reader's point of view. */
+    from: z.enum(['me', 'partner']),
+    text: z.string(),
+    created_at: z.string(),
+    /** Echoed to the sender only, when they gave one. */
+    client_id: z.string().optional(),
+    /** Present (true) when the sender deleted their account: the text is erased (""), the place stays. */
+    deleted: z.literal(true).optional(),
+  })
+  .meta({ id: 'Message' });
 export type TMessage = z.infer<typeof ZMessage>;
 
-export const ZChatSummary = z.object({
+/** A chat as lists show it (named `Chat` in the OpenAPI document). */
+const chatFields = {
   token: z.string(),
   /** "Stranger", or the partner's username. */
   partner: z.string(),
@@ -51,27 +54,35 @@ export const ZChatSummary = z.object({
   expires_at: z.string(),
   state: ZChatState,
   ended_at: z.string().optional(),
-});
+};
+export const ZChatSummary = z.object(chatFields).meta({ id: 'Chat' });
 export type TChatSummary = z.infer<typeof ZChatSummary>;
 
-export const ZChatList = z.object({
-  chats: z.array(ZChatSummary),
-  active_chats: z.number().int(),
-  chat_limit: z.number().int(),
-});
+export const ZChatList = z
+  .object({
+    chats: z.array(ZChatSummary),
+    active_chats: z.number().int(),
+    chat_limit: z.number().int(),
+  })
+  .meta({ id: 'ChatList' });
 export type TChatList = z.infer<typeof ZChatList>;
 
-export const ZMessagePage = z.object({
-  messages: z.array(ZMessage),
-  /** Older messages exist before the first one here. */
-  has_more: z.boolean(),
-});
+export const ZMessagePage = z
+  .object({
+    messages: z.array(ZMessage),
+    /** Older messages exist before the first one here. */
+    has_more: z.boolean(),
+  })
+  .meta({ id: 'MessagePage' });
 export type TMessagePage = z.infer<typeof ZMessagePage>;
 
-export const ZChatDetail = ZChatSummary.extend({
-  messages: z.array(ZMessage),
-  has_more: z.boolean(),
-});
+export const ZChatDetail = z
+  .object({
+    ...chatFields,
+    messages: z.array(ZMessage),
+    has_more: z.boolean(),
+  })
+  .meta({ id: 'ChatDetail' });
 export type TChatDetail = z.infer<typeof ZChatDetail>;
 
 /** Path parameter; anything that is not a live token of yours, malformed ones included, is ERR_CHAT_NOT_FOUND. */

@@ -17,7 +17,19 @@ export type TInterests = z.output<typeof ZInterests>;
 /** Wire shape of the enqueue body: the array's items are checked by the domain, so a
  * non-string tag is ERR_MATCH_UNSUPPORTED_INTEREST while a missing array is ERR_BAD_REQUEST. */
 export const ZEnqueueInput = z.object({
-  interests: z.array(z.unknown()),
+  // The document states what a client should send (the domain's rule); the wire schema stays loose
+  // so that a bad tag is ERR_MATCH_UNSUPPORTED_INTEREST, not a generic 400.
+  interests: z.array(z.unknown()).meta({
+    description:
+      'One to three tags of `^[a-z0-9]{3,12}$`. Repeats count once (the server accepts a list that repeats a tag, ' +
+      'as long as it names at most three different ones).',
+    example: ['gaming', 'music'],
+    override: {
+      items: { type: 'string', pattern: INTEREST_PATTERN.source },
+      minItems: 1,
+      maxItems: MAX_INTERESTS,
+    },
+  }),
   /**
    * SPEC §9 fallback to anyone: after MATCH_FALLBACK_SECONDS without a shared-tag partner, pair with
    * anyone who agreed too. Two literals, not z.boolean(): the REST adapter coerces a plain boolean
@@ -32,19 +44,57 @@ export const MAX_STATUS_WAIT_SECONDS = 30;
 
 export const ZMatchStateName = z.enum(['idle', 'searching', 'matched']);
 
-export const ZMatchState = z.object({
-  state: ZMatchStateName,
-  interests: z.array(z.string()).optional(),
-  token: z.string().optional(),
-  matched_interest: z.string().optional(),
-  common_interests: z.array(z.string()).optional(),
-  expires_at: z.string().optional(),
-  /** searching: whether the caller agreed to fall back to anyone; matched: true for a fallback pair (no shared tag). */
-  fallback: z.boolean().optional(),
-  /** searching with fallback on: when the entry opens to anyone (the search's start + MATCH_FALLBACK_SECONDS). */
-  fallback_at: z.string().optional(),
-});
+// The three states, each with exactly the fields it carries, so that a client narrowing on
+// `state` knows what it has (`token` once matched). Fields keep the order of the one object
+// this union replaced: a zod parse writes them in schema order, so the JSON is unchanged.
 
-export type TMatchState = z.infer<typeof ZMatchState>;
+/** Not searching, and no chat from the latest enqueue is active. */
+export const ZIdleState = z.object({ state: z.literal('idle') }).meta({ id: 'IdleState' });
 
-export const ZIdleState = z.object({ state: z.literal('idle') });
+export const ZSearchingState = z
+  .object({
+    state: z.literal('searching'),
+    /** The tags searched on, repeats removed, in the caller's order. */
+    interests: z.array(z.string()),
+    /** The queue deadline (ISO-8601). */
+    expires_at: z.string(),
+    /** Present (true) when the caller agreed to fall back to anyone. */
+    fallback: z.boolean().optional(),
+    /** With fallback on: when the entry opens to anyone (the search's start + MATCH_FALLBACK_SECONDS). */
+    fallback_at: z.string().optional(),
+  })
+  .meta({ id: 'SearchingState' });
+
+export const ZMatchedState = z
+  .object({
+    state: z.literal('matched'),
+    /** The chat's token: open it, join it on the socket. */
+    token: z.string(),
+    /** The first of the caller's tags that the partner shares; absent for a fallback pair. */
+    matched_interest: z.string().optional(),
+    /** Every shared tag, in the caller's order (empty for a fallback pair). */
+    common_interests: z.array(z.string()),
+    /** The chat's expiry (ISO-8601). */
+    expires_at: z.string(),
+    /** Present (true) for a fallback pair (no shared tag). */
+    fallback: z.boolean().optional(),
+  })
+  .meta({ id: 'MatchedState' });
+
+export const ZMatchState = z
+  .discriminatedUnion('state', [ZIdleState, ZSearchingState, ZMatchedState])
+  .meta({ id: 'MatchState' });
+
+type KeysOfUnion<T> = T extends unknown ? keyof T : never;
+/** Each member of a union, with the fields only other members have as `?: undefined`. */
+type Exclusive<T, K extends PropertyKey = KeysOfUnion<T>> = T extends unknown
+  ? T & Partial<Record<Exclude<K, keyof T>, undefined>>
+  : never;
+
+/**
+ * One of the three states. Narrow on `state` to get its fields as required (`token` once
+ * matched); without narrowing, a field of another state reads as possibly undefined.
+ */
+export type TMatchState = Exclusive<z.infer<typeof ZMatchState>>;
+export type TMatchedState = z.infer<typeof ZMatchedState>;
+export type TSearchingState = z.infer<typeof ZSearchingState>;

@@ -15,10 +15,12 @@ export const ZReason = z
 
 export const ZReportInput = z.object({ token: ZChatToken, reason: ZReason });
 
-export const ZReportReceipt = z.object({
-  id: z.string(),
-  created_at: z.string(),
-});
+export const ZReportReceipt = z
+  .object({
+    id: z.string(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'ReportReceipt' });
 export type TReportReceipt = z.infer<typeof ZReportReceipt>;
 
 export const ZExcerptLine = z.object({
@@ -38,18 +40,20 @@ export const ZParty = z.object({
 });
 export type TParty = z.infer<typeof ZParty>;
 
-export const ZReport = z.object({
-  id: z.string(),
-  reason: z.string(),
-  created_at: z.string(),
-  matched_interest: z.string().nullable(),
-  reporter: ZParty,
-  reported: ZParty,
-  excerpt: z.array(ZExcerptLine),
-});
+export const ZReport = z
+  .object({
+    id: z.string(),
+    reason: z.string(),
+    created_at: z.string(),
+    matched_interest: z.string().nullable(),
+    reporter: ZParty,
+    reported: ZParty,
+    excerpt: z.array(ZExcerptLine),
+  })
+  .meta({ id: 'Report' });
 export type TReport = z.infer<typeof ZReport>;
 
-export const ZReportList = z.object({ reports: z.array(ZReport) });
+export const ZReportList = z.object({ reports: z.array(ZReport) }).meta({ id: 'ReportList' });
 export type TReportList = z.infer<typeof ZReportList>;
 
 export const ZAuditAction = z.enum([
@@ -64,20 +68,22 @@ export const ZAuditAction = z.enum([
 ]);
 export type TAuditAction = z.infer<typeof ZAuditAction>;
 
-export const ZAuditEntry = z.object({
-  id: z.string(),
-  /** A moderator (with `actor_username`) or the operator's command line. */
-  actor: z.enum(['moderator', 'operator']),
-  actor_username: z.string().nullable(),
-  action: ZAuditAction,
-  target_kind: z.enum(['session', 'account', 'report']),
-  target_id: z.string(),
-  reason: z.string().nullable(),
-  created_at: z.string(),
-});
+export const ZAuditEntry = z
+  .object({
+    id: z.string(),
+    /** A moderator (with `actor_username`) or the operator's command line. */
+    actor: z.enum(['moderator', 'operator']),
+    actor_username: z.string().nullable(),
+    action: ZAuditAction,
+    target_kind: z.enum(['session', 'account', 'report']),
+    target_id: z.string(),
+    reason: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'AuditEntry' });
 export type TAuditEntry = z.infer<typeof ZAuditEntry>;
 
-export const ZAuditList = z.object({ entries: z.array(ZAuditEntry) });
+export const ZAuditList = z.object({ entries: z.array(ZAuditEntry) }).meta({ id: 'AuditList' });
 export type TAuditList = z.infer<typeof ZAuditList>;
 
 /** Path ids are UUIDs; anything else cannot name a row (404, like an unknown id). */
@@ -88,12 +94,14 @@ export const ZTargetWithNote = ZTargetInput.extend({ reason: ZReason.optional() 
 
 export const ZAuditQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).optional() });
 
-export const ZModerationResult = z.object({
-  target_kind: z.enum(['session', 'account', 'report']),
-  target_id: z.string(),
-  /** After the action: blocked / suspended, or (for a report) dismissed. */
-  restricted: z.boolean(),
-  /** Chats the action ended (both sides were told). */
-  chats_ended: z.number().int(),
-});
+export const ZModerationResult = z
+  .object({
+    target_kind: z.enum(['session', 'account', 'report']),
+    target_id: z.string(),
+    /** After the action: blocked / suspended, or (for a report) dismissed. */
+    restricted: z.boolean(),
+    /** Chats the action ended (both sides were told). */
+    chats_ended: z.number().int(),
+  })
+  .meta({ id: 'ModerationResult' });
 export type TModerationResult = z.infer<typeof ZModerationResult>;

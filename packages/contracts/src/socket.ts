@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ZChatSummary, ZClientMessageId, ZEndReason, ZMessage, ZMessageId, ZMessageText } from './chat.ts';
 import { ZChatToken } from './ids.ts';
-import { ZMatchState } from './match.ts';
+import { ZMatchState, type TMatchState } from './match.ts';
 
 export const SOCKET_PATH = '/v1/portal/socket';
 
@@ -76,4 +76,6 @@ export const ZServerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('matched'), match: ZMatchState }),
   z.object({ type: z.literal('error'), error: z.string(), message: z.string(), token: z.string().optional() }),
 ]);
-export type TServerEvent = z.infer<typeof ZServerEvent>;
+/** As parsed, with the `matched` event's state as TMatchState (readable without narrowing). */
+export type TServerEvent =
+  Exclude<z.infer<typeof ZServerEvent>, { type: 'matched' }> | { type: 'matched'; match: TMatchState };

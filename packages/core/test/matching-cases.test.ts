@@ -2,7 +2,7 @@
 // (candidateSql in src/matching/sqlite.ts) and portal_enqueue on PostgreSQL. The
 // rules are written twice; these rows keep the twins from drifting apart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TPlan } from '@portal/contracts';
+import type { TErrorCode, TPlan } from '@portal/contracts';
 import { createCore, type Core, type Principal } from '../src/index.ts';
 import { createWorld, PROVIDERS, skipProvider, type World } from './factories.ts';
 
@@ -35,8 +35,11 @@ interface MatchCase extends Scene {
    */
   waiting: [string, string[]][];
   arrives: [string, string[]];
-  /** Who the arrival is paired with, or null when they must wait. */
-  pairs: string | null;
+  /**
+   * Who the arrival is paired with, null when they must wait, or the error that refuses
+   * them: a refused search of theirs that was waiting ends too (it could not lead to a chat).
+   */
+  pairs: string | null | { refused: TErrorCode };
 }
 
 const CASES: MatchCase[] = [
@@ -225,6 +228,17 @@ const CASES: MatchCase[] = [
     meanwhile: [['acc#2', 'x']],
     arrives: ['c', ['t1', 't2']],
     pairs: 'b',
+  },
+  {
+    name: 'a waiter whose slots filled up is refused on searching again, and its search ends',
+    people: { acc: { plan: 'free', sessions: 2 }, x: 'stranger', b: 'stranger' },
+    waiting: [
+      ['acc#1', ['t1']],
+      ['b', ['t2']],
+    ],
+    meanwhile: [['acc#2', 'x']],
+    arrives: ['acc#1', ['t1']],
+    pairs: { refused: 'ERR_MATCH_SLOT_LIMIT' },
   },
 ];
 
@@ -448,6 +462,18 @@ for (const provider of PROVIDERS) {
         }
         for (const [x, y] of c.meanwhile ?? []) await chatOf(x, y);
         const [arrival, tags] = c.arrives;
+        if (c.pairs !== null && typeof c.pairs === 'object') {
+          await expect(core.matching.enqueue(session(arrival), tags.map(tag))).rejects.toMatchObject({
+            code: c.pairs.refused,
+          });
+          expect((await core.matching.status(session(arrival))).state, `${arrival}'s search ended`).toBe('idle');
+          for (const [ref] of c.waiting) {
+            if (ref !== arrival)
+              expect((await core.matching.status(session(ref))).state, `${ref} waits`).toBe('searching');
+          }
+          await leave();
+          return;
+        }
         const state = await core.matching.enqueue(session(arrival), tags.map(tag));
 
         const partners: string[] = [];

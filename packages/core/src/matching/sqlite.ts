@@ -169,8 +169,9 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
   };
 
   // One enqueue. Called inside the group's transaction it runs in a savepoint of its own,
-  // so a refusal (a throw) undoes its own writes only.
-  const enqueueTx = conn.transaction((req: EnqueueRequest): EnqueueOutcome => {
+  // so a refusal (a throw) undoes its own writes only. A refusal whose writes must stay
+  // (the slot limit drops the caller's search) is returned instead of thrown.
+  const enqueueTx = conn.transaction((req: EnqueueRequest): EnqueueOutcome | AppError => {
     const { principal: me, interests, now } = req;
     const session = me.sessionId;
     const person = me.personKey;
@@ -186,8 +187,9 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
     if (entry && !sameSet(splitTags(entry.interests), interests)) throw new AppError('ERR_MATCH_ALREADY_SEARCHING');
     if ((s.activeChats.get({ person, now })?.n ?? 0) >= req.chatLimit) {
       // A search that can no longer lead to a chat is dropped, not left to block a partner.
-      if (entry) s.deleteEntry.run({ seq: entry.seq });
-      throw new AppError('ERR_MATCH_SLOT_LIMIT');
+      if (!entry) throw new AppError('ERR_MATCH_SLOT_LIMIT');
+      s.deleteEntry.run({ seq: entry.seq });
+      return new AppError('ERR_MATCH_SLOT_LIMIT');
     }
 
     const candidate = s.candidates[interests.length - 1]!.get(candidateParams(interests, person, now, req.repeatAfter));
@@ -255,7 +257,9 @@ export function createSqliteMatcher(db: SqliteDatabase): Matcher {
   const enqueueGroupTx = conn.transaction((group: PendingEnqueue[]) => {
     for (const pending of group) {
       try {
-        pending.outcome = enqueueTx(pending.request);
+        const result = enqueueTx(pending.request);
+        if (result instanceof AppError) pending.error = result;
+        else pending.outcome = result;
       } catch (error) {
         pending.error = error;
       }

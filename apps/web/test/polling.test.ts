@@ -195,6 +195,34 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       expect((await again).reply.status).toBe(304);
     });
 
+    it('answers a held search idle when a search again meets the slot limit, which ends it', async () => {
+      // One free account, two devices: the first waits, the second fills the one chat slot.
+      const username = `ps${provider[0]}${Date.now().toString(36)}`;
+      const waiter = cookieOf(
+        await post('/v1/portal/auth/register', await newStranger(server.url), { username, password: PASSWORD }),
+      )!;
+      const device = cookieOf(
+        await post('/v1/portal/auth/login', await newStranger(server.url), { username, password: PASSWORD }),
+      )!;
+      const t = tag();
+      await searching(waiter, t);
+      const pending = hold(waiter, (await current(waiter)).etag, 20);
+      await waitUntilHeld(server, 1);
+      const u = tag();
+      await searching(device, u);
+      expect((await post('/v1/portal/match', await newStranger(server.url), { interests: [u] })).json.state).toBe(
+        'matched',
+      );
+      // The slot filled on the other device; this one's waiting search cannot lead to a chat any more.
+      expect((await status(waiter)).json.state).toBe('searching');
+      const refused = await timed(post('/v1/portal/match', waiter, { interests: [t] }));
+      expectError(refused.reply, 409, 'ERR_MATCH_SLOT_LIMIT');
+      const held = await pending;
+      expect(held.reply.status).toBe(200);
+      expect(held.reply.json).toEqual({ state: 'idle' });
+      expectPrompt(held, refused.at);
+    });
+
     it("answers the partner's held matched state when a chat is blocked", async () => {
       const alice = await newStranger(server.url);
       const bob = await newStranger(server.url);

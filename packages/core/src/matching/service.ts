@@ -96,18 +96,27 @@ export function createMatchingService(
       assertMayMatch(principal);
       const interests = parseInterests(rawInterests);
       const at = now();
-      const outcome = await matcher.enqueue({
-        principal,
-        interests,
-        now: at,
-        queueTtlMs: config.queueTtlMs,
-        chatTtlMs: config.chatTtlMs,
-        chatLimit: chatLimitOf(principal),
-        repeatAfter: at - config.repeatCooldownMs,
-        fallbackMs: options.fallback ? config.fallbackMs : null,
-        presentUntil: presence.here(principal.sessionId) ? at + config.presenceGraceMs + presence.beatMs : null,
-        presentAtLeast: at + config.presenceGraceMs,
-      });
+      const outcome = await matcher
+        .enqueue({
+          principal,
+          interests,
+          now: at,
+          queueTtlMs: config.queueTtlMs,
+          chatTtlMs: config.chatTtlMs,
+          chatLimit: chatLimitOf(principal),
+          repeatAfter: at - config.repeatCooldownMs,
+          fallbackMs: options.fallback ? config.fallbackMs : null,
+          presentUntil: presence.here(principal.sessionId) ? at + config.presenceGraceMs + presence.beatMs : null,
+          presentAtLeast: at + config.presenceGraceMs,
+        })
+        .catch(async (error: unknown) => {
+          // The slot limit drops a search this session had waiting: its held status requests
+          // (another tab, another instance) answer now. Rare, so it is told whether or not one was.
+          if (error instanceof AppError && error.code === 'ERR_MATCH_SLOT_LIMIT') {
+            await bus.publish({ type: 'search_ended', sessions: [principal.sessionId] });
+          }
+          throw error;
+        });
       const state = toState(outcome);
       // "Popular now": buffered in memory, written in batches (popular/popular.ts). A fallback pair counts for no tag.
       popular.searched(interests, principal.personKey, at);

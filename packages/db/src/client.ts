@@ -42,7 +42,10 @@ export interface OpenOptions {
    * waits for another connection's lock).
    */
   statementTimeoutMs?: number;
-  /** The longest opening a PostgreSQL connection may take (DB_CONNECT_TIMEOUT_MS, default 5000). */
+  /**
+   * The longest opening a PostgreSQL connection may take (DB_CONNECT_TIMEOUT_MS, default 5000),
+   * which is also how long a request waits for a free connection of the pool.
+   */
   connectTimeoutMs?: number;
 }
 
@@ -75,7 +78,7 @@ async function openSqlite(url: string, options: OpenOptions): Promise<SqliteData
     },
     connectToShadowDb: () => factory.connectToShadowDb(),
   };
-  const prisma = new SqlitePrismaClient({ adapter: capturing });
+  const prisma = new SqlitePrismaClient({ adapter: capturing, transactionOptions: { maxWait: busyMs } });
   await prisma.$connect();
   if (!connection) throw new Error('the SQLite adapter did not expose its connection');
   const sqlite = connection;
@@ -120,7 +123,13 @@ function openPostgres(url: string, options: OpenOptions): PostgresDatabase {
   // An idle client losing its server must not crash the process; the next query reports it
   // (and a new connection is made once the server is back).
   pool.on('error', () => undefined);
-  const prisma = new PostgresPrismaClient({ adapter: new PrismaPg(pool) }) as unknown as PortalPrisma;
+  // A transaction waits for a connection as long as a plain query does (the pool's
+  // connectionTimeoutMillis); Prisma's own default of 2 s refused deletions and blocks
+  // under bursts that plain queries rode out.
+  const prisma = new PostgresPrismaClient({
+    adapter: new PrismaPg(pool),
+    transactionOptions: { maxWait: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
+  }) as unknown as PortalPrisma;
   let closed = false;
   return {
     provider: 'postgresql',

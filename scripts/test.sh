@@ -14,6 +14,15 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
     exit 1
   fi
 fi
+# The three-instance suite runs the instances behind Debian's HAProxy.
+if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian's haproxy for the three-instance tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy
+  else
+    echo "HAProxy is missing: the three-instance suite will be skipped (apt-get install -y haproxy)" >&2
+  fi
+fi
 turbo run build typecheck lint --output-logs=errors-only
 prettier --check . --log-level=warn
 # Suites start servers and databases of their own: two at a time suits 2 cores.

@@ -41,6 +41,8 @@ const serverEnv = (databaseUrl: string, port: number) => ({
   MATCH_FALLBACK_SECONDS: '2',
   // The per-IP socket cap stays on without rate limits: raised the same way.
   SOCKET_MAX_PER_IP: '100000',
+  // No balancer in front: SIGTERM closes at once.
+  SHUTDOWN_DRAIN_SECONDS: '0',
 });
 
 const webServer: NonNullable<PlaywrightTestConfig['webServer']> = [

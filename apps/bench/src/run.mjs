@@ -551,6 +551,8 @@ async function main(args) {
     // Status-poll sessions must stay `searching` for the whole run.
     MATCH_QUEUE_TTL_SECONDS: '3600',
     SHUTDOWN_GRACE_SECONDS: '3',
+    // No balancer in front: SIGTERM closes at once.
+    SHUTDOWN_DRAIN_SECONDS: '0',
     // Every request comes from one IP and each session is polled often: a load test
     // turns the rate limits off (the server logs a warning saying so), or with
     // --limits raises each one out of reach, so that counting still happens.

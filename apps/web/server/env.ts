@@ -105,6 +105,11 @@ export const ZEnv = z.object({
     .transform((value) => value || undefined)
     .refine((value) => value === undefined || value.length >= 16, 'use at least 16 characters (a random secret)'),
   SHUTDOWN_GRACE_SECONDS: positiveInt(10),
+  /**
+   * After SIGTERM, how long the instance goes on serving while health answers 503
+   * `draining` (the balancer's checks take it out meanwhile), before it closes.
+   */
+  SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(300).default(5),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

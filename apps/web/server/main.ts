@@ -20,16 +20,23 @@ async function main(): Promise<void> {
     pages,
     migrationsDir: (provider) => join(root, provider === 'sqlite' ? 'prisma/migrations' : 'prisma/postgres/migrations'),
   });
+  const exit = (stopped: Promise<void>) =>
+    stopped.then(
+      () => process.exit(0),
+      (error: unknown) => {
+        portal.logger.error('shutdown failed', { err: String(error) });
+        process.exit(1);
+      },
+    );
+  // SIGTERM (a balancer's rolling restart) drains first: SPEC §12, docs/operations.md.
+  // SIGINT (Ctrl-C), or a second signal during the drain, closes at once.
+  let signalled = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
       portal.logger.info('shutting down', { signal });
-      portal.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          portal.logger.error('shutdown failed', { err: String(error) });
-          process.exit(1);
-        },
-      );
+      const drain = signal === 'SIGTERM' && !signalled;
+      signalled = true;
+      void exit(drain ? portal.drain(env.SHUTDOWN_DRAIN_SECONDS * 1000) : portal.close());
     });
   }
 }

@@ -44,6 +44,17 @@ export interface PortalServer {
   core: Core;
   logger: Logger;
   url: string;
+  /**
+   * SIGTERM (SPEC §12): health answers 503 `draining` at once and every answer closes
+   * its connection; requests are still served for `windowMs`, while the balancer
+   * takes the instance out; then `close()`.
+   */
+  drain(windowMs: number): Promise<void>;
+  /**
+   * Stops taking connections, answers the held status requests, closes the sockets
+   * with 1012 (clients reconnect elsewhere and catch up), lets the requests in flight
+   * finish (SHUTDOWN_GRACE_SECONDS at most), then closes the bus and the database.
+   */
   close(): Promise<void>;
 }
 
@@ -149,6 +160,8 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   const logRequests = logger.enabled?.('debug') ?? false;
   const server = createServer((req, res) => {
     const started = performance.now();
+    // Draining: the balancer gets no idle connection to this instance back to reuse.
+    if (core.draining) res.setHeader('connection', 'close');
     res.on('finish', () => {
       if (res.statusCode >= 500 || logRequests) {
         logger[res.statusCode >= 500 ? 'warn' : 'debug']('request', {
@@ -190,14 +203,15 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      core.drain();
       stopReaper();
       stopMatchmaker();
       stopPurger();
-      await sockets.close();
-      // Held status requests (SPEC §9) answer now, or the drain below would wait up to their `wait`.
-      core.matching.closeWatches();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // Held status requests (SPEC §9) answer now, or the drain below would wait up to their `wait`.
+      core.matching.closeWatches();
+      await sockets.close();
       const grace = setTimeout(() => server.closeAllConnections(), env.SHUTDOWN_GRACE_SECONDS * 1000);
       await drained;
       clearTimeout(grace);
@@ -211,5 +225,14 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
       logger.info('stopped');
     })());
 
-  return { server, core, logger, url, close };
+  let draining: Promise<void> | undefined;
+  const drain = (windowMs: number) =>
+    (draining ??= (async () => {
+      core.drain();
+      logger.info('draining', { seconds: windowMs / 1000 });
+      await new Promise((resolve) => setTimeout(resolve, windowMs));
+      await close();
+    })());
+
+  return { server, core, logger, url, drain, close };
 }

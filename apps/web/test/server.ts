@@ -54,6 +54,8 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
       PORTAL_RATE_LIMITS: 'off',
       // Likewise the per-IP socket cap (a connection limit, on whatever the line above says).
       SOCKET_MAX_PER_IP: '100000',
+      // No balancer to wait for: SIGTERM closes at once (the cluster test drains for real).
+      SHUTDOWN_DRAIN_SECONDS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

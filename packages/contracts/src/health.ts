@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 export const ZHealth = z
   .object({
-    status: z.enum(['ok', 'degraded']),
+    /** `draining`: the instance received SIGTERM and stops soon; the balancer sends elsewhere (SPEC §12). */
+    status: z.enum(['ok', 'degraded', 'draining']),
     db: z.enum(['ok', 'down']),
     /** The event bus receives every instance's events (PostgreSQL LISTEN); `down` while it reconnects. */
     bus: z.enum(['ok', 'down']),

@@ -57,6 +57,9 @@ export interface Core {
   bus: EventBus;
   metrics: Metrics;
   health(): ReturnType<typeof checkHealth>;
+  /** SIGTERM (SPEC §12): from now on health answers `draining`, so the balancer stops sending here. */
+  drain(): void;
+  readonly draining: boolean;
 }
 
 export interface AccountDataService {
@@ -95,6 +98,7 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
   const chats = createChatService(db, now, bus);
   const onBackgroundError = options.onBackgroundError ?? (() => undefined);
   const popular = createPopularService(db, now, onBackgroundError);
+  let draining = false;
   return {
     db,
     config,
@@ -124,7 +128,13 @@ export function createCore(db: Database, options: CoreOptions = {}): Core {
       maxMs: config.sessionMaxMs,
       now,
     }),
-    health: () => checkHealth(db, bus),
+    health: () => checkHealth(db, bus, draining),
+    drain: () => {
+      draining = true;
+    },
+    get draining() {
+      return draining;
+    },
   };
 }
 

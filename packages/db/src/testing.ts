@@ -8,6 +8,7 @@ import { migrateDatabase, type Provider } from './migrate.ts';
 import { canConnect, createScratchDatabase, DEFAULT_PG_URL } from './pg-scratch.ts';
 
 export type { Provider } from './migrate.ts';
+export { createScratchDatabase, type ScratchDatabase } from './pg-scratch.ts';
 
 export const pgTestBaseUrl = (): string => process.env.PG_TEST_URL ?? DEFAULT_PG_URL;
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -22,9 +23,14 @@ import { readSessionCookie } from '../http/cookies.ts';
 import type { HttpOptions } from '../http/options.ts';
 import { COMMON_HEADERS, HSTS } from '../http/headers.ts';
 import { clientIp, isHttps, originAllowed } from '../http/request.ts';
+import { PresenceBook } from './presence.ts';
 
 export interface SocketOptions extends HttpOptions {
-  /** How often to ping; a socket that has not answered the previous ping is closed. */
+  /**
+   * How often to ping; a socket that has not answered the previous ping is closed.
+   * Presence an instance announced is forgotten within this long once it stops
+   * beating (it was killed), see `BEATS_PER_PING`.
+   */
   pingIntervalMs: number;
   /**
    * Connection caps (SPEC §11), on whatever PORTAL_RATE_LIMITS says: open sockets
@@ -49,6 +55,12 @@ interface Connection {
   chats: Map<string, string>;
   /** Events for chats whose `joined` is not sent yet: they follow it, minus what it already holds. */
   pending: Map<string, TServerEvent[]>;
+  /**
+   * Per joined chat, the messages the client already has: up to its `after`, and those
+   * `joined` carried. This instance may hear of a message after the database (another
+   * instance's socket, or the history read, already gave it): it is not sent twice.
+   */
+  known: Map<string, { after: number; ids: Set<number> }>;
   /** Frames are handled one after another, in the order they came. */
   queue: Promise<void>;
   alive: boolean;
@@ -57,8 +69,18 @@ interface Connection {
 const textOf = (data: RawData): string =>
   (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
 
+/**
+ * Each instance beats this often per ping interval; one silent for `SILENT_BEATS`
+ * beats is forgotten, with the presence it held, at the next beat: within
+ * (SILENT_BEATS + 1) / BEATS_PER_PING of a ping interval after it died.
+ */
+const BEATS_PER_PING = 6;
+const SILENT_BEATS = 4;
+
 /** How long a socket closed for a full send queue gets to finish the closing handshake. */
 const OVERFLOW_GRACE_MS = 1000;
+
+const has = (known: { after: number; ids: Set<number> }, id: number) => id <= known.after || known.ids.has(id);
 
 /** A frame's event, or the error that answers it (with the type and token it named, when it named one). */
 type Frame = { event: TClientEvent } | { error: AppError; type?: string; token?: string };
@@ -102,7 +124,9 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
   /** Open sockets per client IP, for the per-IP cap. */
   const perIp = new Map<string, number>();
   /** Sockets per person per chat, over every instance (kept from presence events). */
-  const presence = new Map<string, Map<string, number>>();
+  const presence = new PresenceBook();
+  /** Names this process in presence events: a restarted instance is a new one. */
+  const instance = randomBytes(9).toString('base64url');
 
   const send = (conn: Connection, event: TServerEvent) => {
     if (conn.ws.readyState !== conn.ws.OPEN) return;
@@ -132,7 +156,7 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
   const sendError = (conn: Connection, body: TErrorBody, token?: string) =>
     send(conn, { type: 'error', error: body.error, message: body.message, ...(token ? { token } : {}) });
 
-  const online = (token: string, person: string) => (presence.get(token)?.get(person) ?? 0) > 0;
+  const online = (token: string, person: string) => presence.count(token, person) > 0;
 
   const everyConnection = () => [...bySession.values()].flatMap((conns) => [...conns]);
 
@@ -151,6 +175,10 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
       presence.clear();
       return;
     }
+    if (event.type === 'beat') {
+      presence.beat(event.instance, Date.now());
+      return;
+    }
     if (event.type === 'disconnect') {
       const sessions = new Set(event.sessions ?? []);
       for (const conn of everyConnection()) {
@@ -167,24 +195,22 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     if (event.type === 'search_ended' || event.type === 'principal_changed') return;
     const room = rooms.get(event.chat);
     if (event.type === 'presence') {
-      const people = presence.get(event.chat) ?? new Map<string, number>();
-      const before = people.get(event.person) ?? 0;
-      const after = Math.max(0, before + event.delta);
-      if (after === 0) people.delete(event.person);
-      else people.set(event.person, after);
-      if (people.size === 0) presence.delete(event.chat);
-      else presence.set(event.chat, people);
-      if ((before === 0) === (after === 0)) return;
-      const type = after > 0 ? 'partner_joined' : 'partner_left';
-      for (const conn of room ?? [])
-        if (conn.principal.personKey !== event.person) send(conn, { type, token: event.chat });
+      const { chat, person } = event;
+      const change = presence.apply(event.instance, chat, person, event, Date.now());
+      if (change) announce(chat, person, change);
+      // Someone came online: an instance that started since (or was cut off) does not
+      // know who else is here, so each tells what it holds of the others in this chat.
+      if (change === 'joined') tellWhoIsHere(chat, person);
       return;
     }
     for (const conn of room ?? []) {
       const me = conn.principal.personKey;
-      if (event.type === 'message')
-        send(conn, { type: 'message', token: event.chat, message: toMessage(event.message, me) });
-      else if (event.type === 'typing' && event.sender !== me) send(conn, { type: 'typing', token: event.chat });
+      if (event.type === 'message') {
+        const known = conn.known.get(event.chat);
+        if (!known || !has(known, event.message.id)) {
+          send(conn, { type: 'message', token: event.chat, message: toMessage(event.message, me) });
+        }
+      } else if (event.type === 'typing' && event.sender !== me) send(conn, { type: 'typing', token: event.chat });
       else if (event.type === 'messages_removed') {
         send(conn, { type: 'messages_removed', token: event.chat, from: event.sender === me ? 'me' : 'partner' });
       } else if (event.type === 'ended') {
@@ -194,6 +220,24 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     }
   }
   const unsubscribe = core.bus.subscribe(onBusEvent);
+
+  /** `person` came online or went offline in `chat`: their partner's sockets here hear it. */
+  function announce(chat: string, person: string, change: 'joined' | 'left'): void {
+    const type = change === 'joined' ? 'partner_joined' : 'partner_left';
+    for (const conn of rooms.get(chat) ?? [])
+      if (conn.principal.personKey !== person) send(conn, { type, token: chat });
+  }
+
+  /** Publishes how many sockets this instance has in `chat` for everyone but `newcomer`. */
+  function tellWhoIsHere(chat: string, newcomer: string): void {
+    const here = new Map<string, number>();
+    for (const conn of rooms.get(chat) ?? []) {
+      const person = conn.principal.personKey;
+      if (person !== newcomer) here.set(person, (here.get(person) ?? 0) + 1);
+    }
+    for (const [person, count] of here)
+      void core.bus.publish({ type: 'presence', chat, person, instance, count }).catch(fail);
+  }
 
   function enter(conn: Connection, token: string, partner: string): boolean {
     const first = !conn.chats.has(token);
@@ -206,10 +250,12 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
 
   function exit(conn: Connection, token: string): void {
     if (!conn.chats.delete(token)) return;
+    conn.known.delete(token);
     const room = rooms.get(token);
     room?.delete(conn);
     if (room?.size === 0) rooms.delete(token);
-    void core.bus.publish({ type: 'presence', chat: token, person: conn.principal.personKey, delta: -1 }).catch(fail);
+    const person = conn.principal.personKey;
+    void core.bus.publish({ type: 'presence', chat: token, person, instance, delta: -1 }).catch(fail);
   }
 
   const fail = (error: unknown) => logger.error('socket event failed', { err: String(error) });
@@ -227,7 +273,9 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
         conn.pending.set(token, held);
         const first = enter(conn, token, chat.partner);
         try {
-          if (first) await core.bus.publish({ type: 'presence', chat: token, person: principal.personKey, delta: 1 });
+          if (first) {
+            await core.bus.publish({ type: 'presence', chat: token, person: principal.personKey, instance, delta: 1 });
+          }
           const detail = await core.chats.detail(chat, event.after === undefined ? {} : { after: event.after });
           const { messages, has_more, ...summary } = detail;
           send(conn, {
@@ -239,8 +287,9 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
             partner_online: online(token, chat.partner),
           });
           conn.pending.delete(token);
-          const seen = new Set(messages.map((m) => m.id));
-          for (const later of held) if (later.type !== 'message' || !seen.has(later.message.id)) send(conn, later);
+          const known = { after: event.after ?? 0, ids: new Set(messages.map((m) => m.id)) };
+          conn.known.set(token, known);
+          for (const later of held) if (later.type !== 'message' || !has(known, later.message.id)) send(conn, later);
         } finally {
           conn.pending.delete(token);
         }
@@ -301,6 +350,7 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
       clientIp: ip,
       chats: new Map(),
       pending: new Map(),
+      known: new Map(),
       queue: Promise.resolve(),
       alive: true,
     };
@@ -428,13 +478,25 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
   }, options.pingIntervalMs);
   pinger.unref();
 
+  const beatMs = options.pingIntervalMs / BEATS_PER_PING;
+  const beater = setInterval(() => {
+    void core.bus.publish({ type: 'beat', instance }).catch(fail);
+    for (const { chat, person } of presence.forgetSilent(Date.now() - SILENT_BEATS * beatMs)) {
+      announce(chat, person, 'left');
+    }
+  }, beatMs);
+  beater.unref();
+
   return {
     async close() {
       clearInterval(pinger);
+      clearInterval(beater);
       server.off('upgrade', onUpgrade);
       unsubscribe();
       const open = everyConnection();
-      for (const conn of open) conn.ws.close(1001, 'server shutting down');
+      // 1012 "service restart": the client reconnects (through the balancer, to another
+      // instance) and re-joins with `after`, as after a resync.
+      for (const conn of open) conn.ws.close(SOCKET_CLOSE.catchUp, 'service restart');
       // A client that does not finish the closing handshake within a second is cut off.
       const closed = (ws: WebSocket) =>
         new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve())));

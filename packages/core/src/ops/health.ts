@@ -5,9 +5,15 @@ import type { EventBus } from '../realtime/events.ts';
 /**
  * `db: down` when a trivial query fails or takes longer than `timeoutMs`; `bus:
  * down` while the event bus is not listening (live events would not reach this
- * instance's sockets). Either one makes the instance degraded (503).
+ * instance's sockets). Either one makes the instance degraded (503). A draining
+ * instance says `draining` whatever the rest reads, so that the balancer stops sending.
  */
-export async function checkHealth(db: Database, bus: EventBus, timeoutMs = 2000): Promise<THealth> {
+export async function checkHealth(
+  db: Database,
+  bus: EventBus,
+  draining: boolean,
+  timeoutMs = 2000,
+): Promise<THealth> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('health check timed out')), timeoutMs);
@@ -21,5 +27,6 @@ export async function checkHealth(db: Database, bus: EventBus, timeoutMs = 2000)
     clearTimeout(timer);
   }
   const busUp = bus.listening();
-  return { status: dbUp && busUp ? 'ok' : 'degraded', db: dbUp ? 'ok' : 'down', bus: busUp ? 'ok' : 'down' };
+  const status = draining ? 'draining' : dbUp && busUp ? 'ok' : 'degraded';
+  return { status, db: dbUp ? 'ok' : 'down', bus: busUp ? 'ok' : 'down' };
 }

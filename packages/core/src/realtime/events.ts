@@ -16,8 +16,13 @@ export interface BusMessage {
 export type PortalEvent =
   | { type: 'message'; chat: string; message: BusMessage }
   | { type: 'typing'; chat: string; sender: string }
-  /** A person's sockets on one instance joined (delta +1) or left (delta -1) a chat. */
-  | { type: 'presence'; chat: string; person: string; delta: 1 | -1 }
+  /**
+   * A person's sockets on `instance` joined (delta +1) or left (delta -1) a chat, or
+   * number `count` there now (an instance's answer to someone coming online).
+   */
+  | ({ type: 'presence'; chat: string; person: string; instance: string } & ({ delta: 1 | -1 } | { count: number }))
+  /** `instance` is alive: presence it announced stands (an instance that stops beating is forgotten). */
+  | { type: 'beat'; instance: string }
   | { type: 'ended'; chat: string; by: string | null; reason: TEndReason }
   /** Every message `sender` sent in this chat was erased (they deleted their account). */
   | { type: 'messages_removed'; chat: string; sender: string }

@@ -13,7 +13,9 @@ export const getHealth = publicProcedure
       description: [
         '200 `{status:"ok", db:"ok", bus:"ok"}`. 503 with `status:"degraded"` when the database does not answer',
         'within 2 s (`db:"down"`), or while the event bus is reconnecting to PostgreSQL (`bus:"down"`: live events',
-        'would not reach this instance). Both recover by themselves.',
+        'would not reach this instance). Both recover by themselves. 503 with `status:"draining"` from the moment',
+        'the instance receives SIGTERM: it still answers for `SHUTDOWN_DRAIN_SECONDS` while the balancer takes it',
+        'out, then closes (docs/operations.md).',
       ].join(' '),
     },
   })

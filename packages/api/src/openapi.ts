@@ -48,8 +48,9 @@ codes; the socket stays open).
 
 A \`token\` outside the chat-token alphabet is answered like an unknown one (\`error\` \`ERR_CHAT_NOT_FOUND\` with that
 \`token\`); while the database is down, frames that need it get \`error\` \`ERR_UNAVAILABLE\` and an upgrade is 503
-with \`Retry-After\`. When this instance's event bus loses its database connection and gets it back, it closes every
-socket with code 1012: events of that gap may be missing, so reconnect and re-join with \`after\`.
+with \`Retry-After\`. When this instance restarts (SIGTERM), or its event bus loses its database connection and gets it
+back, it closes every socket with code 1012 (service restart): reconnect and re-join with \`after\`, which gives what
+was missed and nothing twice.
 
 The server closes a socket itself after an \`error\` event in two cases: close code 4401 when the session was signed
 out, replaced (login, register), revoked (a logout elsewhere, a password change) or expired (at the next ping check)

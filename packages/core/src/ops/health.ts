@@ -8,12 +8,7 @@ import type { EventBus } from '../realtime/events.ts';
  * instance's sockets). Either one makes the instance degraded (503). A draining
  * instance says `draining` whatever the rest reads, so that the balancer stops sending.
  */
-export async function checkHealth(
-  db: Database,
-  bus: EventBus,
-  draining: boolean,
-  timeoutMs = 2000,
-): Promise<THealth> {
+export async function checkHealth(db: Database, bus: EventBus, draining: boolean, timeoutMs = 2000): Promise<THealth> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('health check timed out')), timeoutMs);

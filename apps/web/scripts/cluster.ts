@@ -130,6 +130,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   balancer.stdout.on('data', (chunk: Buffer) => (balancerLog += chunk.toString()));
   balancer.stderr.on('data', (chunk: Buffer) => (balancerLog += chunk.toString()));
   const balancerExit = once(balancer, 'exit');
+  // However this process ends (a test runner tearing its worker down), the balancer goes too.
+  const orphaned = () => balancer.kill('SIGKILL');
+  process.once('exit', orphaned);
 
   const states = async (): Promise<Map<string, string>> => {
     const { status, text } = await get(`http://127.0.0.1:${statsPort}/stats;csv`);
@@ -203,6 +206,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
   const close = async () => {
     await Promise.all(instances.map((_, i) => stop(i, 'SIGKILL')));
+    process.off('exit', orphaned);
     balancer.kill('SIGTERM');
     await balancerExit;
     await database.drop();

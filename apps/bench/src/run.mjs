@@ -10,7 +10,9 @@
 // of a fresh API-only instance, idle, with 10,000 searchers and with 2,000 sockets.
 // A sixth, only when asked for (--only=notify), finds the ceiling of the PostgreSQL
 // event bus on one database: NOTIFY events/s from several instances' pools to several
-// listening instances, stepped up until the publish→receive p99 passes 50 ms.
+// listening instances, stepped up until the publish→receive p99 passes 50 ms. A seventh,
+// also only when asked for (--only=costs), measures what one typing notice, one socket
+// message and one enqueue cost the server and the database in CPU.
 //
 //   node apps/bench/src/run.mjs [--pg] [--quick] [--only=<part>] … (see USAGE)
 //
@@ -23,6 +25,7 @@ import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, createSessions } from './lib/client.mjs';
+import { actionCosts } from './lib/costs.mjs';
 import { memoryFootprint } from './lib/memory.mjs';
 import { enqueueStream, openLoop, statusStream } from './lib/open-loop.mjs';
 import { heldRequests, searcherCost } from './lib/held.mjs';
@@ -49,10 +52,10 @@ const RESULTS_DIR = join(ROOT, 'bench/results');
 
 const PARTS = ['api', 'open', 'sockets', 'held', 'memory'];
 /** Parts run only when named with --only. */
-const EXTRA_PARTS = ['notify'];
+const EXTRA_PARTS = ['notify', 'costs'];
 const NOTIFY_RATES = [1000, 2000, 3000, 5000, 6000, 7000, 8000, 9000, 10000, 12500, 15000, 20000, 30000, 40000];
 
-const USAGE = `usage: node apps/bench/src/run.mjs [--pg] [--quick] [--only=api|open|sockets|held|memory|notify] [--limits]
+const USAGE = `usage: node apps/bench/src/run.mjs [--pg] [--quick] [--only=api|open|sockets|held|memory|notify|costs] [--limits]
                                      [--duration=<s>] [--open-duration=<s>] [--enqueue-rate=<n>] [--poll-rate=<n>]
                                      [--socket-duration=<s>] [--held-duration=<s>] [--heap-snapshot] [--server=<file>]
                                      [--memory-sockets=<n>] [--notify-rates=<n,…>] [--notify-shapes=<shape,…>]
@@ -73,7 +76,10 @@ const USAGE = `usage: node apps/bench/src/run.mjs [--pg] [--quick] [--only=api|o
                     notify (only when asked for, always PostgreSQL, no server): the event bus's
                          ceiling on one database, 3 publishing instances' pools (PG_POOL_SIZE
                          each, default 10) and 3 listening instances, at fixed rates stepped up
-                         until the publish→receive p99 passes 50 ms
+                         until the publish→receive p99 passes 50 ms;
+                    costs (only when asked for): CPU per typing notice, socket message and
+                         enqueue on one instance (server and PostgreSQL), 1,000 sockets open,
+                         net of the same window with nothing sent
   --duration=<s>    closed-loop status-poll duration per run (default 10, or 2 with --quick)
   --open-duration=<s>
                     open-loop duration per server, after 2 s of warm-up (default 20, or 3 with --quick)
@@ -239,6 +245,13 @@ function settingsFor(args) {
     notifyWarmupSec: quick ? 1 : 2,
     notifyDurationSec: args.notifyDuration ?? (quick ? 2 : 8),
     notifyLimitMs: 50,
+    // Costs: `costsPairs` chats with both sockets joined; typing notices and messages at
+    // `costsRate`/s, enqueues at `costsEnqueueRate`/s, each for `costsDurationSec`.
+    costsPairs: quick ? 50 : 500,
+    costsRate: quick ? 100 : 500,
+    costsEnqueueRate: quick ? 50 : 200,
+    costsDurationSec: quick ? 2 : 10,
+    costsWarmupSec: quick ? 1 : 2,
   };
 }
 
@@ -632,6 +645,18 @@ async function main(args) {
     if (settings.parts.includes('sockets'))
       results.sockets = await socketScenarios(settings, { ...servers, serverEnv: env, serverScript: args.server });
     if (settings.parts.includes('held')) results.held = await heldScenarios(settings, servers);
+    if (settings.parts.includes('costs'))
+      results.costs = await actionCosts(portal, client, {
+        pairs: settings.costsPairs,
+        rate: settings.costsRate,
+        enqueueRate: settings.costsEnqueueRate,
+        tags: settings.pairTags,
+        durationSec: settings.costsDurationSec,
+        warmupSec: settings.costsWarmupSec,
+        concurrency: settings.sessionCreateConcurrency,
+        postgres: database === 'postgresql',
+        log,
+      });
   }
   if (settings.parts.includes('memory'))
     results.memory = await memoryScenario(settings, { args, serverEnv, newDatabase, database, stamp });

@@ -75,6 +75,32 @@ function formatNotify(out, notify) {
   }
 }
 
+function formatCosts(out, costs) {
+  out();
+  out(
+    `CPU per action on one instance, ${costs.sockets} sockets open and joined (${costs.pairs} chats), ` +
+      `${costs.durationSec} s per action after ${costs.warmupSec} s, net of ${costs.durationSec} s with nothing sent`,
+  );
+  out(`  baseline: ${cpuLine(costs.baseline)}`);
+  out(`  ${'action'.padEnd(34)}${pad('rate/s', 8)}${pad('server ms', 11)}${pad('postgres ms', 13)}  CPU`);
+  const labels = {
+    typing: 'typing notice (socket frame)',
+    message: 'message (socket frame)',
+    enqueue: 'enqueue (POST /match, open loop)',
+  };
+  for (const [kind, a] of Object.entries(costs.actions)) {
+    const extra =
+      kind === 'enqueue'
+        ? `; answers ${JSON.stringify(a.outcomes)}, failed ${a.failed}, p99 ${fmt(a.latencyMs.p99, 1)} ms`
+        : '';
+    out(
+      `  ${labels[kind].padEnd(34)}${pad(a.rate, 8)}${pad(fmt(a.serverMsEach, 3), 11)}` +
+        `${pad(fmt(a.postgresMsEach, 3), 13)}  ${cpuLine(a.cpu)}${extra}`,
+    );
+  }
+  out(`  socket events received: ${JSON.stringify(costs.events)}`);
+}
+
 function formatMemory(out, memory) {
   out();
   out(
@@ -339,6 +365,7 @@ export function formatReport(report) {
   if (results.open) formatOpen(out, results.open);
   if (results.memory) formatMemory(out, results.memory);
   if (results.notify) formatNotify(out, results.notify);
+  if (results.costs) formatCosts(out, results.costs);
   if (results.sockets) formatSockets(out, settings, results.sockets);
   if (results.held) formatHeld(out, results.held);
 

@@ -79,7 +79,7 @@ const TEXT = 'sounds good, are you going to the concert on saturday night?';
 const bookkeeping = (publisher, step, seq, scheduledMs, recorded) =>
   `${publisher}_${step}_${seq}_${scheduledMs.toFixed(3)}${recorded ? '' : '_w'}`;
 
-/** The bus's `message` event, as JSON.stringify makes it (about 230 bytes). */
+/** The bus's `message` event, as JSON.stringify makes it (about 270 bytes). */
 function messageEvent(chat, id, clientId) {
   return JSON.stringify({
     type: 'message',
@@ -368,6 +368,8 @@ export async function notifyCeiling(
       payloadBytes: Buffer.byteLength(sample),
       samplePayload: sample,
       results,
+      // A listening connection that broke: its events are missing, not late.
+      listenerErrors: listenerWorkers.flatMap((w) => w.errors),
     };
   } finally {
     for (const w of [...publisherWorkers, ...listenerWorkers]) w.stop();

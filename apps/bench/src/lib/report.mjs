@@ -73,6 +73,7 @@ function formatNotify(out, notify) {
       );
     }
   }
+  if (notify.listenerErrors?.length > 0) out(`  listening connections broke: ${notify.listenerErrors.join('; ')}`);
 }
 
 function formatCosts(out, costs) {

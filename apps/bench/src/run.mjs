@@ -8,6 +8,11 @@
 // A fourth sends enqueues and status polls at a fixed rate (an open loop) and reports
 // their latency from each request's scheduled send time; a fifth measures the memory
 // of a fresh API-only instance, idle, with 10,000 searchers and with 2,000 sockets.
+// A sixth, only when asked for (--only=notify), finds the ceiling of the PostgreSQL
+// event bus on one database: NOTIFY events/s from several instances' pools to several
+// listening instances, stepped up until the publish→receive p99 passes 50 ms. A seventh,
+// also only when asked for (--only=costs), measures what one typing notice, one socket
+// message and one enqueue cost the server and the database in CPU.
 //
 //   node apps/bench/src/run.mjs [--pg] [--quick] [--only=<part>] … (see USAGE)
 //
@@ -20,9 +25,11 @@ import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, createSessions } from './lib/client.mjs';
+import { actionCosts } from './lib/costs.mjs';
 import { memoryFootprint } from './lib/memory.mjs';
 import { enqueueStream, openLoop, statusStream } from './lib/open-loop.mjs';
 import { heldRequests, searcherCost } from './lib/held.mjs';
+import { NOTIFY_SHAPES, notifyCeiling } from './lib/notify.mjs';
 import { createScratchDatabase, DEFAULT_ADMIN_URL } from './lib/postgres.mjs';
 import { startChild } from './lib/processes.mjs';
 import { evaluateTargets, formatReport, TARGETS } from './lib/report.mjs';
@@ -43,9 +50,16 @@ const PORTAL_SERVER = join(ROOT, 'apps/web/dist/server.mjs');
 const BARE_SERVER = join(HERE, 'bare-server.mjs');
 const RESULTS_DIR = join(ROOT, 'bench/results');
 
-const USAGE = `usage: node apps/bench/src/run.mjs [--pg] [--quick] [--only=api|open|sockets|held|memory] [--limits]
+const PARTS = ['api', 'open', 'sockets', 'held', 'memory'];
+/** Parts run only when named with --only. */
+const EXTRA_PARTS = ['notify', 'costs'];
+const NOTIFY_RATES = [1000, 2000, 3000, 5000, 6000, 7000, 8000, 9000, 10000, 12500, 15000, 20000, 30000, 40000];
+
+const USAGE = `usage: node apps/bench/src/run.mjs [--pg] [--quick] [--only=api|open|sockets|held|memory|notify|costs] [--limits]
                                      [--duration=<s>] [--open-duration=<s>] [--enqueue-rate=<n>] [--poll-rate=<n>]
                                      [--socket-duration=<s>] [--held-duration=<s>] [--heap-snapshot] [--server=<file>]
+                                     [--memory-sockets=<n>] [--notify-rates=<n,…>] [--notify-shapes=<shape,…>]
+                                     [--notify-duration=<s>]
   --pg              PostgreSQL instead of SQLite: scratch databases created through
                     ${DEFAULT_ADMIN_URL} (BENCH_PG_ADMIN_URL overrides), dropped at the end;
                     the socket scenarios then also run across two server instances
@@ -58,7 +72,14 @@ const USAGE = `usage: node apps/bench/src/run.mjs [--pg] [--quick] [--only=api|o
                     held: cheap polling (10,000 held status requests, and CPU per
                          searcher-minute, long-poll vs 1-second polling);
                     memory: RSS of a fresh API-only instance idle, with 10,000 searchers
-                         queued and with 2,000 sockets more
+                         queued and with 2,000 sockets more;
+                    notify (only when asked for, always PostgreSQL, no server): the event bus's
+                         ceiling on one database, 3 publishing instances' pools (PG_POOL_SIZE
+                         each, default 10) and 3 listening instances, at fixed rates stepped up
+                         until the publish→receive p99 passes 50 ms;
+                    costs (only when asked for): CPU per typing notice, socket message and
+                         enqueue on one instance (server and PostgreSQL), 1,000 sockets open,
+                         net of the same window with nothing sent
   --duration=<s>    closed-loop status-poll duration per run (default 10, or 2 with --quick)
   --open-duration=<s>
                     open-loop duration per server, after 2 s of warm-up (default 20, or 3 with --quick)
@@ -68,6 +89,18 @@ const USAGE = `usage: node apps/bench/src/run.mjs [--pg] [--quick] [--only=api|o
                     socket message-rate duration per setup (default 10, or 3 with --quick)
   --held-duration=<s>
                     CPU window per polling mode in the held part (default 60, or 5 with --quick)
+  --memory-sockets=<n>
+                    memory part: sockets opened after the searchers (default 2000)
+  --notify-rates=<n,…>
+                    notify part: total events/s of each step (default ${NOTIFY_RATES.join(',')})
+  --notify-shapes=<shape,…>
+                    notify part: what each event costs the publisher (default all):
+                         notify: SELECT pg_notify, one commit each, as the bus publishes;
+                         notify_async: the same, synchronous_commit off on those connections;
+                         message: the message path as built, the guarded INSERT then pg_notify;
+                         tx: the INSERT and pg_notify in one statement (one commit)
+  --notify-duration=<s>
+                    notify part: seconds per step, after 2 s of warm-up (default 8, or 2 with --quick)
   --heap-snapshot   memory part: also write a heap snapshot of the instance at its fullest
                     next to the results, and list what holds the most
   --server=<file>   the server bundle to measure (default apps/web/dist/server.mjs); a copy
@@ -75,8 +108,6 @@ const USAGE = `usage: node apps/bench/src/run.mjs [--pg] [--quick] [--only=api|o
   --limits          keep the rate limits on, every one raised out of reach: measures what
                     counting costs (on PostgreSQL the shared counters are database writes)
   --quick           tiny counts: a smoke run whose numbers mean nothing`;
-
-const PARTS = ['api', 'open', 'sockets', 'held', 'memory'];
 
 const RAISED_LIMITS = Object.fromEntries([
   ['PORTAL_RATE_LIMITS', 'on'],
@@ -108,6 +139,10 @@ function parseArgs(argv) {
     enqueueRate: 200,
     pollRate: 2000,
     heapSnapshot: false,
+    memorySockets: undefined,
+    notifyRates: NOTIFY_RATES,
+    notifyShapes: NOTIFY_SHAPES,
+    notifyDuration: undefined,
     server: PORTAL_SERVER,
     only: undefined,
   };
@@ -129,15 +164,27 @@ function parseArgs(argv) {
     else if (arg.startsWith('--enqueue-rate=')) args.enqueueRate = rate(arg, '--enqueue-rate');
     else if (arg.startsWith('--poll-rate=')) args.pollRate = rate(arg, '--poll-rate');
     else if (arg === '--heap-snapshot') args.heapSnapshot = true;
-    else if (arg.startsWith('--server=')) args.server = resolve(arg.slice('--server='.length));
+    else if (arg.startsWith('--memory-sockets=')) args.memorySockets = positive('count')(arg, '--memory-sockets');
+    else if (arg.startsWith('--notify-duration=')) args.notifyDuration = seconds(arg, '--notify-duration');
+    else if (arg.startsWith('--notify-rates=')) {
+      args.notifyRates = arg.slice('--notify-rates='.length).split(',').map(Number);
+      if (!args.notifyRates.every((n) => n > 0)) throw new UsageError(`--notify-rates wants rates per second: ${arg}`);
+    } else if (arg.startsWith('--notify-shapes=')) {
+      args.notifyShapes = arg.slice('--notify-shapes='.length).split(',');
+      const unknown = args.notifyShapes.filter((shape) => !NOTIFY_SHAPES.includes(shape));
+      if (unknown.length > 0) throw new UsageError(`--notify-shapes wants some of ${NOTIFY_SHAPES.join(', ')}: ${arg}`);
+    } else if (arg.startsWith('--server=')) args.server = resolve(arg.slice('--server='.length));
     else if (arg.startsWith('--only=')) {
       args.only = arg.slice('--only='.length);
-      if (!PARTS.includes(args.only)) throw new UsageError(`--only wants one of ${PARTS.join(', ')}: ${arg}`);
+      if (![...PARTS, ...EXTRA_PARTS].includes(args.only))
+        throw new UsageError(`--only wants one of ${[...PARTS, ...EXTRA_PARTS].join(', ')}: ${arg}`);
     } else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);
     } else throw new UsageError(`unknown argument ${arg}\n${USAGE}`);
   }
+  // The bus's ceiling is PostgreSQL's.
+  if (args.only === 'notify') args.pg = true;
   return args;
 }
 
@@ -186,8 +233,25 @@ function settingsFor(args) {
     openStatusSessions: quick ? 200 : 2_000,
     // Memory: a fresh instance; `memorySearchers` queued, then `memorySockets` sockets more.
     memorySearchers: quick ? 500 : 10_000,
-    memorySockets: quick ? 100 : 2_000,
+    memorySockets: args.memorySockets ?? (quick ? 100 : 2_000),
     memorySettleSec: quick ? 1 : 5,
+    // The bus's ceiling: `notifyPublishers` instances' pools publish, `notifyListeners`
+    // instances listen; each step at a fixed total rate, stopped past `notifyLimitMs` p99.
+    notifyShapes: args.notifyShapes,
+    notifyRates: quick ? [1000, 2000] : args.notifyRates,
+    notifyPublishers: 3,
+    notifyListeners: 3,
+    notifyPoolSize: Number(process.env.PG_POOL_SIZE ?? 10),
+    notifyWarmupSec: quick ? 1 : 2,
+    notifyDurationSec: args.notifyDuration ?? (quick ? 2 : 8),
+    notifyLimitMs: 50,
+    // Costs: `costsPairs` chats with both sockets joined; typing notices and messages at
+    // `costsRate`/s, enqueues at `costsEnqueueRate`/s, each for `costsDurationSec`.
+    costsPairs: quick ? 50 : 500,
+    costsRate: quick ? 100 : 500,
+    costsEnqueueRate: quick ? 50 : 200,
+    costsDurationSec: quick ? 2 : 10,
+    costsWarmupSec: quick ? 1 : 2,
   };
 }
 
@@ -563,9 +627,9 @@ async function main(args) {
   };
   const stamp = started.toISOString().replace(/:/g, '-');
   const results = {};
-  // Every part but memory (which starts its own instance) shares the bare server and one
-  // Portal instance.
-  if (settings.parts.some((part) => part !== 'memory')) {
+  // Every part but memory (which starts its own instance) and notify (no server at all)
+  // shares the bare server and one Portal instance.
+  if (settings.parts.some((part) => part !== 'memory' && part !== 'notify')) {
     const bare = await startChild(BARE_SERVER, {}, { name: 'bare node:http server' });
     children.push(bare);
     cleanups.push(['stop bare server', () => bare.stop()]);
@@ -583,9 +647,33 @@ async function main(args) {
     if (settings.parts.includes('sockets'))
       results.sockets = await socketScenarios(settings, { ...servers, serverEnv: env, serverScript: args.server });
     if (settings.parts.includes('held')) results.held = await heldScenarios(settings, servers);
+    if (settings.parts.includes('costs'))
+      results.costs = await actionCosts(portal, client, {
+        pairs: settings.costsPairs,
+        rate: settings.costsRate,
+        enqueueRate: settings.costsEnqueueRate,
+        tags: settings.pairTags,
+        durationSec: settings.costsDurationSec,
+        warmupSec: settings.costsWarmupSec,
+        concurrency: settings.sessionCreateConcurrency,
+        postgres: database === 'postgresql',
+        log,
+      });
   }
   if (settings.parts.includes('memory'))
     results.memory = await memoryScenario(settings, { args, serverEnv, newDatabase, database, stamp });
+  if (settings.parts.includes('notify'))
+    results.notify = await notifyCeiling(await newDatabase('notify'), {
+      shapes: settings.notifyShapes,
+      rates: settings.notifyRates,
+      publishers: settings.notifyPublishers,
+      listeners: settings.notifyListeners,
+      poolSize: settings.notifyPoolSize,
+      warmupSec: settings.notifyWarmupSec,
+      durationSec: settings.notifyDurationSec,
+      limitMs: settings.notifyLimitMs,
+      log,
+    });
 
   machine.loadAvgEnd = os.loadavg().map((n) => round(n, 2));
   const report = {

@@ -40,6 +40,68 @@ function formatOpen(out, open) {
   }
 }
 
+function formatNotify(out, notify) {
+  const shapes = {
+    notify: 'SELECT pg_notify, one commit per event (the bus as built)',
+    notify_async: 'the same with synchronous_commit off on the publishing connections',
+    message: 'guarded INSERT, commit, then SELECT pg_notify, commit (the message path as built)',
+    tx: 'INSERT and pg_notify in one statement, one commit',
+  };
+  out();
+  out(
+    `Event bus ceiling: ${notify.publishers} publishing instances (a pool of ${notify.poolSize} each) and ` +
+      `${notify.listeners} listening instances on one database, ${notify.payloadBytes}-byte message events; ` +
+      `${notify.durationSec} s per step after ${notify.warmupSec} s; latency from each event's scheduled ` +
+      `publish time to its arrival, per listener; a shape stops past p99 ${notify.limitMs} ms`,
+  );
+  for (const [shape, rows] of Object.entries(notify.results)) {
+    out(`  ${shape}: ${shapes[shape]}`);
+    out(
+      `    ${pad('target/s', 9)}${pad('achieved', 10)}  ${'p50 / p99 / p99.9 ms on each listener'.padEnd(58)}` +
+        `${pad('ack p99', 9)}${pad('missing', 8)}  CPU`,
+    );
+    for (const r of rows) {
+      const perListener = r.listeners
+        .map((l) => `${fmt(l.latencyMs.p50, 1)}/${fmt(l.latencyMs.p99, 1)}/${fmt(l.latencyMs.p999, 1)}`)
+        .join('  ');
+      const errors = Object.keys(r.errors).length > 0 ? `; errors ${JSON.stringify(r.errors)}` : '';
+      const receiving = r.listeners.map((l) => fmt(l.busyUsPerEvent, 1)).join(' / ');
+      out(
+        `    ${pad(r.targetRate, 9)}${pad(fmt(r.achievedRate, 0), 10)}  ${perListener.padEnd(58)}` +
+          `${pad(fmt(r.publishAckMs.p99, 1), 9)}${pad(r.missing, 8)}  ${cpuLine(r.cpu)}; receiving ` +
+          `${receiving} µs of a listener's thread per event${errors}`,
+      );
+    }
+  }
+  if (notify.listenerErrors?.length > 0) out(`  listening connections broke: ${notify.listenerErrors.join('; ')}`);
+}
+
+function formatCosts(out, costs) {
+  out();
+  out(
+    `CPU per action on one instance, ${costs.sockets} sockets open and joined (${costs.pairs} chats), ` +
+      `${costs.durationSec} s per action after ${costs.warmupSec} s, net of ${costs.durationSec} s with nothing sent`,
+  );
+  out(`  baseline: ${cpuLine(costs.baseline)}`);
+  out(`  ${'action'.padEnd(34)}${pad('rate/s', 8)}${pad('server ms', 11)}${pad('postgres ms', 13)}  CPU`);
+  const labels = {
+    typing: 'typing notice (socket frame)',
+    message: 'message (socket frame)',
+    enqueue: 'enqueue (POST /match, open loop)',
+  };
+  for (const [kind, a] of Object.entries(costs.actions)) {
+    const extra =
+      kind === 'enqueue'
+        ? `; answers ${JSON.stringify(a.outcomes)}, failed ${a.failed}, p99 ${fmt(a.latencyMs.p99, 1)} ms`
+        : '';
+    out(
+      `  ${labels[kind].padEnd(34)}${pad(a.rate, 8)}${pad(fmt(a.serverMsEach, 3), 11)}` +
+        `${pad(fmt(a.postgresMsEach, 3), 13)}  ${cpuLine(a.cpu)}${extra}`,
+    );
+  }
+  out(`  socket events received: ${JSON.stringify(costs.events)}`);
+}
+
 function formatMemory(out, memory) {
   out();
   out(
@@ -303,6 +365,8 @@ export function formatReport(report) {
   if (results.statusPoll) formatApi(out, settings, results);
   if (results.open) formatOpen(out, results.open);
   if (results.memory) formatMemory(out, results.memory);
+  if (results.notify) formatNotify(out, results.notify);
+  if (results.costs) formatCosts(out, results.costs);
   if (results.sockets) formatSockets(out, settings, results.sockets);
   if (results.held) formatHeld(out, results.held);
 
@@ -391,7 +455,7 @@ function cpuLine(cpu) {
     .map(([name, pct]) => `${name} ${fmt(pct, 0)}%`)
     .join(', ');
   return (
-    `${servers}, client ${fmt(cpu.client, 0)}%${cpu.postgres === null ? '' : `, postgres ${fmt(cpu.postgres, 0)}%`}` +
+    `${servers ? `${servers}, ` : ''}client ${fmt(cpu.client, 0)}%${cpu.postgres === null ? '' : `, postgres ${fmt(cpu.postgres, 0)}%`}` +
     `, everything else ${fmt(cpu.others, 0)}%; machine ${fmt(cpu.machineBusyCores, 2)} of ${cpu.cores} cores busy` +
     `${cpu.cpuPressurePct === null ? '' : `, CPU pressure ${fmt(cpu.cpuPressurePct, 0)}%`}`
   );

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm test: every check and every suite. PostgreSQL suites run when PostgreSQL is
 # reachable (PG_TEST_URL, default postgresql://postgres@127.0.0.1:5432/test) and
-# are required when CI=true.
+# are required when CI=true; so are the NATS bus suites (NATS_TEST_URL, default
+# nats://127.0.0.1:4222).
 source "$(dirname "$0")/lib.sh"
 ensure_installed
 # The browser suite drives Debian's Chromium (Playwright cannot download its own here).

@@ -105,6 +105,7 @@ async function run(argv: string[]): Promise<number> {
   const db = await openDatabase(env.DATABASE_URL, dbOptions);
   let bus: EventBus = createLocalBus();
   if (db.provider === 'postgresql') {
+    // NOTIFY even beside NATS (PORTAL_BUS_URL): every instance still listens there.
     bus = await createPostgresBus({
       connection: pgClientConfig(env.DATABASE_URL, dbOptions),
       pool: db.pool,

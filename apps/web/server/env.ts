@@ -45,6 +45,23 @@ export const ZEnv = z.object({
   DB_STATEMENT_TIMEOUT_MS: positiveInt(5000),
   /** The longest opening a PostgreSQL connection may take, ms. */
   DB_CONNECT_TIMEOUT_MS: positiveInt(5000),
+  /**
+   * PostgreSQL only: the chat and search events cross instances through NATS
+   * (`nats://host:port`, comma-separated for a cluster) instead of NOTIFY; the
+   * principal cache's invalidations stay on PostgreSQL. Empty = NOTIFY for everything.
+   */
+  PORTAL_BUS_URL: z
+    .string()
+    .regex(
+      /^((nats|tls):\/\/[^,\s]+)(,(nats|tls):\/\/[^,\s]+)*$|^$/,
+      'use nats://host:port (comma-separated for several)',
+    )
+    .default(''),
+  /** The NATS subject of this deployment: every instance on one database must use the same one. */
+  PORTAL_BUS_SUBJECT: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'use dot-separated tokens of letters, digits, _ and -')
+    .default('portal.events'),
   /** Comma-separated origins allowed on state-changing requests; empty = the request's own origin. */
   PORTAL_ALLOWED_ORIGINS: z.string().default(''),
   /**

@@ -18,7 +18,9 @@ import {
   createCore,
   createLocalBus,
   createLogger,
+  createNatsBus,
   createPostgresBus,
+  createSplitBus,
   startPurger,
   startMatchmaker,
   startReaper,
@@ -74,13 +76,17 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   const { env } = options;
   const logger = createLogger(env.LOG_LEVEL);
   const provider = env.DATABASE_URL.startsWith('file:') ? 'sqlite' : 'postgresql';
+  if (env.PORTAL_BUS_URL && provider === 'sqlite') {
+    throw new Error('PORTAL_BUS_URL needs PostgreSQL: on SQLite there is one instance, and its bus is in process');
+  }
   const applied = await migrateDatabase(env.DATABASE_URL, { migrationsDir: options.migrationsDir?.(provider) });
   if (applied.length > 0) logger.info('migrations applied', { provider, applied });
   const dbOptions = databaseOptions(env);
   const db = await openDatabase(env.DATABASE_URL, dbOptions);
   let bus: EventBus = createLocalBus();
   if (db.provider === 'postgresql') {
-    // Several instances may share this database: socket events cross them through LISTEN/NOTIFY.
+    // Several instances may share this database: socket events cross them through LISTEN/NOTIFY,
+    // or through NATS beside it (docs/architecture.md, "The event bus").
     bus = await createPostgresBus({
       connection: pgClientConfig(env.DATABASE_URL, dbOptions),
       pool: db.pool,
@@ -89,6 +95,18 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
       onListening: (listening) =>
         listening ? logger.info('event bus listening again') : logger.warn('event bus lost its connection'),
     });
+    if (env.PORTAL_BUS_URL) {
+      const fanOut = await createNatsBus({
+        url: env.PORTAL_BUS_URL,
+        subject: env.PORTAL_BUS_SUBJECT,
+        onError: (error) => logger.warn('event bus (NATS)', { err: String(error) }),
+        onListening: (listening) =>
+          listening
+            ? logger.info('event bus (NATS) listening again')
+            : logger.warn('event bus (NATS) lost its connection'),
+      });
+      bus = createSplitBus(fanOut, bus);
+    }
   }
   const core = createCore(db, {
     bus,

@@ -2,16 +2,24 @@
 // operator's command line, on SQLite and on PostgreSQL (there with two instances).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '@portal/db';
-import { createTestDatabaseUrl, postgresAvailable, type TestDatabaseUrl } from '@portal/db/testing';
-import { cookieOf, expectError, newStranger, request, runCli, startServer, type RunningServer } from './server.ts';
+import { createTestDatabaseUrl, type TestDatabaseUrl } from '@portal/db/testing';
+import {
+  cookieOf,
+  deployments,
+  expectError,
+  newStranger,
+  request,
+  runCli,
+  startServer,
+  type RunningServer,
+} from './server.ts';
 import { openSocket, type TestSocket } from './socket-client.ts';
 
 const PASSWORD = 'a long password';
 const DAY = 24 * 3_600_000;
 
-for (const provider of ['sqlite', 'postgresql'] as const) {
-  const skip = provider === 'postgresql' && !(await postgresAvailable());
-  describe.skipIf(skip)(`account data over REST on ${provider}`, () => {
+for (const { provider, label, env: busEnv, skip } of await deployments()) {
+  describe.skipIf(skip)(`account data over REST on ${label}`, () => {
     let target: TestDatabaseUrl;
     let server: RunningServer;
     /** On PostgreSQL a second instance: the partner's socket lives there. */
@@ -24,6 +32,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       const env = {
         DATABASE_URL: target.url,
         PORTAL_API_ONLY: 'true',
+        ...busEnv,
         // Limits on, so that a wrong deletion password counts like a failed login; the rest roomy.
         PORTAL_RATE_LIMITS: 'on',
         RATE_LIMIT_LOGIN_FAILURES_PER_HOUR: '3',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabaseUrl, postgresAvailable, type TestDatabaseUrl } from '@portal/db/testing';
-import { expectError, newStranger, request, startServer, type RunningServer } from './server.ts';
+import { expectError, newStranger, postgresBuses, request, startServer, type RunningServer } from './server.ts';
 import { openSocket, type TestSocket } from './socket-client.ts';
 
 for (const provider of ['sqlite', 'postgresql'] as const) {
@@ -245,57 +245,61 @@ describe('socket liveness', () => {
   });
 });
 
-describe.skipIf(!(await postgresAvailable()))('live chat across two instances on PostgreSQL', () => {
-  it('matches, delivers messages and typing, and ends a chat between people on different instances', async () => {
-    const target = await createTestDatabaseUrl('postgresql');
-    const env = { DATABASE_URL: target.url, PORTAL_API_ONLY: 'true' };
-    const one = await startServer(env);
-    const two = await startServer(env);
-    const opened: TestSocket[] = [];
-    try {
-      const alice = await newStranger(one.url);
-      const bob = await newStranger(two.url);
-      const aliceSocket = await openSocket(one.url, alice);
-      const bobSocket = await openSocket(two.url, bob);
-      opened.push(aliceSocket, bobSocket);
-      await request(one.url, '/v1/portal/match', { method: 'POST', cookie: alice, body: { interests: ['across'] } });
-      const matched = await request(two.url, '/v1/portal/match', {
-        method: 'POST',
-        cookie: bob,
-        body: { interests: ['across'] },
-      });
-      const token = matched.json.token as string;
-      expect((await aliceSocket.next('matched')).match.token).toBe(token);
+for (const bus of await postgresBuses()) {
+  describe.skipIf(bus.skip)(`live chat across two instances on PostgreSQL, events through ${bus.name}`, () => {
+    it('matches, delivers messages and typing, and ends a chat between people on different instances', async () => {
+      const target = await createTestDatabaseUrl('postgresql');
+      const env = { DATABASE_URL: target.url, PORTAL_API_ONLY: 'true', ...bus.env };
+      const one = await startServer(env);
+      const two = await startServer(env);
+      const opened: TestSocket[] = [];
+      try {
+        const alice = await newStranger(one.url);
+        const bob = await newStranger(two.url);
+        const aliceSocket = await openSocket(one.url, alice);
+        const bobSocket = await openSocket(two.url, bob);
+        opened.push(aliceSocket, bobSocket);
+        await request(one.url, '/v1/portal/match', { method: 'POST', cookie: alice, body: { interests: ['across'] } });
+        const matched = await request(two.url, '/v1/portal/match', {
+          method: 'POST',
+          cookie: bob,
+          body: { interests: ['across'] },
+        });
+        const token = matched.json.token as string;
+        expect((await aliceSocket.next('matched')).match.token).toBe(token);
 
-      aliceSocket.send({ type: 'join', token });
-      await aliceSocket.next('joined');
-      bobSocket.send({ type: 'join', token });
-      expect((await bobSocket.next('joined')).partner_online).toBe(true);
-      await aliceSocket.next('partner_joined');
+        aliceSocket.send({ type: 'join', token });
+        await aliceSocket.next('joined');
+        bobSocket.send({ type: 'join', token });
+        expect((await bobSocket.next('joined')).partner_online).toBe(true);
+        await aliceSocket.next('partner_joined');
 
-      aliceSocket.send({ type: 'message', token, text: 'hello from one' });
-      expect((await bobSocket.next('message')).message).toMatchObject({ text: 'hello from one', from: 'partner' });
-      await request(two.url, `/v1/portal/chats/${token}/messages`, {
-        method: 'POST',
-        cookie: bob,
-        body: { text: 'hi from two' },
-      });
-      expect((await aliceSocket.next('message', (e) => e.message.from === 'partner')).message.text).toBe('hi from two');
-      // A message too large for one NOTIFY travels by id.
-      const long = 'é'.repeat(2000);
-      bobSocket.send({ type: 'message', token, text: long });
-      expect((await aliceSocket.next('message', (e) => e.message.text === long)).message.from).toBe('partner');
+        aliceSocket.send({ type: 'message', token, text: 'hello from one' });
+        expect((await bobSocket.next('message')).message).toMatchObject({ text: 'hello from one', from: 'partner' });
+        await request(two.url, `/v1/portal/chats/${token}/messages`, {
+          method: 'POST',
+          cookie: bob,
+          body: { text: 'hi from two' },
+        });
+        expect((await aliceSocket.next('message', (e) => e.message.from === 'partner')).message.text).toBe(
+          'hi from two',
+        );
+        // A message too large for one NOTIFY travels by id (NATS takes it whole).
+        const long = 'é'.repeat(2000);
+        bobSocket.send({ type: 'message', token, text: long });
+        expect((await aliceSocket.next('message', (e) => e.message.text === long)).message.from).toBe('partner');
 
-      aliceSocket.send({ type: 'typing', token });
-      await bobSocket.next('typing');
+        aliceSocket.send({ type: 'typing', token });
+        await bobSocket.next('typing');
 
-      await request(one.url, `/v1/portal/chats/${token}/end`, { method: 'POST', cookie: alice });
-      expect(await bobSocket.next('ended')).toEqual({ type: 'ended', token, reason: 'ended', by: 'partner' });
-    } finally {
-      for (const s of opened) await s.close();
-      await one.stop();
-      await two.stop();
-      await target.destroy();
-    }
+        await request(one.url, `/v1/portal/chats/${token}/end`, { method: 'POST', cookie: alice });
+        expect(await bobSocket.next('ended')).toEqual({ type: 'ended', token, reason: 'ended', by: 'partner' });
+      } finally {
+        for (const s of opened) await s.close();
+        await one.stop();
+        await two.stop();
+        await target.destroy();
+      }
+    });
   });
-});
+}

@@ -3,16 +3,15 @@
 // two instances on PostgreSQL; a page that went away leaves the queue after the grace.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '@portal/db';
-import { createTestDatabaseUrl, postgresAvailable, type TestDatabaseUrl } from '@portal/db/testing';
-import { expectError, newStranger, request, startServer, type RunningServer } from './server.ts';
+import { createTestDatabaseUrl, type TestDatabaseUrl } from '@portal/db/testing';
+import { deployments, expectError, newStranger, request, startServer, type RunningServer } from './server.ts';
 import { openSocket, type TestSocket } from './socket-client.ts';
 
 const FALLBACK_SECONDS = 1;
 const GRACE_SECONDS = 1;
 
-for (const provider of ['sqlite', 'postgresql'] as const) {
-  const skip = provider === 'postgresql' && !(await postgresAvailable());
-  describe.skipIf(skip)(`fallback and presence over HTTP on ${provider}`, () => {
+for (const { provider, label, env: busEnv, skip } of await deployments()) {
+  describe.skipIf(skip)(`fallback and presence over HTTP on ${label}`, () => {
     let target: TestDatabaseUrl;
     let db: Database;
     let servers: RunningServer[];
@@ -22,6 +21,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
       const env = {
         DATABASE_URL: target.url,
         PORTAL_API_ONLY: 'true',
+        ...busEnv,
         MATCH_FALLBACK_SECONDS: String(FALLBACK_SECONDS),
         MATCH_PRESENCE_GRACE_SECONDS: String(GRACE_SECONDS),
       };

@@ -112,6 +112,13 @@ describe('operations on SQLite', () => {
 
   it('refuses a malformed configuration at start', async () => {
     await expect(startServer({ DATABASE_URL: 'mysql://nope' })).rejects.toThrow(/DATABASE_URL/);
+    await expect(startServer({ DATABASE_URL: target.url, PORTAL_BUS_URL: 'redis://nope' })).rejects.toThrow(
+      /PORTAL_BUS_URL/,
+    );
+    // NATS carries events between instances, and SQLite has one.
+    await expect(
+      startServer({ ...API_ONLY, DATABASE_URL: target.url, PORTAL_BUS_URL: 'nats://127.0.0.1:4222' }),
+    ).rejects.toThrow(/PORTAL_BUS_URL needs PostgreSQL/);
   });
 });
 

@@ -5,7 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@portal/db';
-import { createTestDatabaseUrl, postgresAvailable, type TestDatabaseUrl } from '@portal/db/testing';
+import {
+  createTestDatabaseUrl,
+  natsAvailable,
+  natsTestUrl,
+  postgresAvailable,
+  type TestDatabaseUrl,
+} from '@portal/db/testing';
 import { openSocket, type TestSocket } from './socket-client.ts';
 import {
   expectError,
@@ -16,7 +22,7 @@ import {
   type RequestOptions,
   type RunningServer,
 } from './server.ts';
-import { proxyFor, type TcpProxy } from './tcp-proxy.ts';
+import { proxyFor, startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 /** Short limits, so that a hanging database is noticed quickly. */
 const TIMEOUTS = { DB_STATEMENT_TIMEOUT_MS: '1000', DB_CONNECT_TIMEOUT_MS: '1000' };
@@ -67,6 +73,29 @@ function everyOperation(doc: OpenApiDoc, token: string): { label: string; path: 
   return ops;
 }
 
+/** Two people in a chat, each with a socket joined to it. */
+async function pairOn(base: string, tag: string) {
+  const post = (cookie: string, body: unknown) => request(base, '/v1/portal/match', { method: 'POST', cookie, body });
+  const [alice, bob] = [await newStranger(base), await newStranger(base)];
+  expect((await post(alice, { interests: [tag] })).json.state).toBe('searching');
+  const token = (await post(bob, { interests: [tag] })).json.token as string;
+  const sockets = { alice: await openSocket(base, alice), bob: await openSocket(base, bob) };
+  for (const socket of Object.values(sockets)) {
+    socket.send({ type: 'join', token });
+    await socket.next('joined');
+  }
+  return { alice, bob, token, sockets };
+}
+
+/** A message sent over REST by `cookie` reaches `socket` live: the event bus works. */
+async function expectDeliveredOn(base: string, cookie: string, token: string, socket: TestSocket, text: string) {
+  const from = socket.events.length;
+  const sent = await request(base, `/v1/portal/chats/${token}/messages`, { method: 'POST', cookie, body: { text } });
+  expect(sent.status).toBe(201);
+  const event = await socket.next('message', (e) => e.message.text === text, from);
+  expect(event.message.from).toBe('partner');
+}
+
 const pgSkip = !(await postgresAvailable());
 
 describe.skipIf(pgSkip)('the database down on PostgreSQL', () => {
@@ -96,27 +125,9 @@ describe.skipIf(pgSkip)('the database down on PostgreSQL', () => {
   const health = () => request(server.url, '/v1/portal/health');
   const post = (path: string, cookie: string | null, body: unknown = {}) =>
     request(server.url, path, { method: 'POST', cookie, body });
-
-  /** Two people in a chat, each with a socket joined to it. */
-  async function pair(tag: string) {
-    const [alice, bob] = [await newStranger(server.url), await newStranger(server.url)];
-    expect((await post('/v1/portal/match', alice, { interests: [tag] })).json.state).toBe('searching');
-    const token = (await post('/v1/portal/match', bob, { interests: [tag] })).json.token as string;
-    const sockets = { alice: await openSocket(server.url, alice), bob: await openSocket(server.url, bob) };
-    for (const socket of Object.values(sockets)) {
-      socket.send({ type: 'join', token });
-      await socket.next('joined');
-    }
-    return { alice, bob, token, sockets };
-  }
-
-  /** A message sent over REST by `cookie` reaches `socket` live: the event bus works. */
-  async function expectDelivered(cookie: string, token: string, socket: TestSocket, text: string) {
-    const from = socket.events.length;
-    expect((await post(`/v1/portal/chats/${token}/messages`, cookie, { text })).status).toBe(201);
-    const event = await socket.next('message', (e) => e.message.text === text, from);
-    expect(event.message.from).toBe('partner');
-  }
+  const pair = (tag: string) => pairOn(server.url, tag);
+  const expectDelivered = (cookie: string, token: string, socket: TestSocket, text: string) =>
+    expectDeliveredOn(server.url, cookie, token, socket, text);
 
   it('answers 503 with Retry-After everywhere while the database is gone, and resumes by itself', async () => {
     const before = await pair('cutover');
@@ -230,6 +241,74 @@ describe.skipIf(pgSkip)('the database down on PostgreSQL', () => {
       blocker.release();
       await db.close();
     }
+    expect(server.output()).not.toMatch(/"status":500|ERR_INTERNAL/);
+  });
+});
+
+// NATS lost (PORTAL_BUS_URL), the database up: requests are served, live events stop,
+// health says the bus is down; when NATS is back the sockets are told to catch up.
+// The machine's NATS is never stopped: a TCP proxy in front of it is cut and restored.
+describe.skipIf(pgSkip || !(await natsAvailable()))('NATS down beside PostgreSQL', () => {
+  let target: TestDatabaseUrl;
+  let proxy: TcpProxy;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    target = await createTestDatabaseUrl('postgresql');
+    const nats = new URL(natsTestUrl());
+    proxy = await startTcpProxy({ host: nats.hostname, port: Number(nats.port || 4222) });
+    server = await startServer({
+      DATABASE_URL: target.url,
+      PORTAL_API_ONLY: 'true',
+      PORTAL_BUS_URL: `nats://127.0.0.1:${proxy.port}`,
+      PORTAL_BUS_SUBJECT: `portal.test.${randomUUID()}`,
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await proxy?.close();
+    await target?.destroy();
+  });
+
+  const health = () => request(server.url, '/v1/portal/health');
+
+  it('reports the bus down while NATS is gone, then resyncs the sockets and delivers live again', async () => {
+    const before = await pairOn(server.url, 'natscut');
+    await expectDeliveredOn(server.url, before.alice, before.token, before.sockets.bob, 'before the cut');
+
+    await proxy.cut();
+    const down = await waitFor(health, (r) => r.json?.bus === 'down', 'health down');
+    expect({ status: down.status, body: down.json }).toEqual({
+      status: 503,
+      body: { status: 'degraded', db: 'ok', bus: 'down' },
+    });
+    // The database answers: a message is stored (its live event waits for NATS, or is lost).
+    const sent = await request(server.url, `/v1/portal/chats/${before.token}/messages`, {
+      method: 'POST',
+      cookie: before.bob,
+      body: { text: 'while NATS is away' },
+    });
+    expect(sent.status).toBe(201);
+
+    await proxy.restore();
+    const up = await waitFor(health, (r) => r.status === 200, 'health back');
+    expect(up.json).toEqual({ status: 'ok', db: 'ok', bus: 'ok' });
+    expect((await before.sockets.alice.closed).code).toBe(1012);
+    expect((await before.sockets.bob.closed).code).toBe(1012);
+    expect(server.output()).toMatch(/event bus \(NATS\) lost its connection/);
+    expect(server.output()).toMatch(/event bus \(NATS\) listening again/);
+
+    // Catching up with `after` finds what was written meanwhile; live events flow again.
+    const chat = await request(server.url, `/v1/portal/chats/${before.token}`, { cookie: before.alice });
+    const history = chat.json.messages as { id: number; text: string }[];
+    expect(history.map((m) => m.text)).toEqual(['before the cut', 'while NATS is away']);
+    const again = { alice: await openSocket(server.url, before.alice), bob: await openSocket(server.url, before.bob) };
+    for (const socket of Object.values(again)) {
+      socket.send({ type: 'join', token: before.token, after: history[0]!.id });
+      expect((await socket.next('joined')).messages.map((m) => m.text)).toEqual(['while NATS is away']);
+    }
+    await expectDeliveredOn(server.url, before.alice, before.token, again.bob, 'after the cut');
+    for (const socket of Object.values(again)) await socket.close();
     expect(server.output()).not.toMatch(/"status":500|ERR_INTERNAL/);
   });
 });

@@ -4,24 +4,43 @@
 // operator's command line, or a write behind the services' back. Each check first has
 // both instances authenticate the session, so that a stale copy would be in memory if
 // invalidation failed.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, createPostgresBus, type Core, type EventBus } from '@portal/core';
+import {
+  createCore,
+  createNatsBus,
+  createPostgresBus,
+  createSplitBus,
+  type Core,
+  type EventBus,
+  type PortalEvent,
+} from '@portal/core';
 import { openDatabase, pgClientConfig, type Database } from '@portal/db';
 import {
   createTestDatabase,
   createTestDatabaseUrl,
+  natsAvailable,
+  natsTestUrl,
   postgresAvailable,
   type TestDatabase,
   type TestDatabaseUrl,
 } from '@portal/db/testing';
-import { cookieOf, newStranger, request, runCli, startServer, type Reply, type RunningServer } from './server.ts';
-import { proxyFor, type TcpProxy } from './tcp-proxy.ts';
+import {
+  cookieOf,
+  deployments,
+  newStranger,
+  request,
+  runCli,
+  startServer,
+  type Reply,
+  type RunningServer,
+} from './server.ts';
+import { proxyFor, startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 const PASSWORD = 'a long enough password';
 
-for (const provider of ['sqlite', 'postgresql'] as const) {
-  const skip = provider === 'postgresql' && !(await postgresAvailable());
-  describe.skipIf(skip)(`the principal cache over HTTP on ${provider}`, () => {
+for (const { provider, label, env: busEnv, skip } of await deployments()) {
+  describe.skipIf(skip)(`the principal cache over HTTP on ${label}`, () => {
     let target: TestDatabaseUrl;
     let server: RunningServer;
     /** On PostgreSQL a second instance on the same database; on SQLite the same one. */
@@ -29,7 +48,7 @@ for (const provider of ['sqlite', 'postgresql'] as const) {
     let db: Database;
     beforeAll(async () => {
       target = await createTestDatabaseUrl(provider);
-      const env = { DATABASE_URL: target.url, PORTAL_API_ONLY: 'true' };
+      const env = { DATABASE_URL: target.url, PORTAL_API_ONLY: 'true', ...busEnv };
       server = await startServer(env);
       other = provider === 'postgresql' ? await startServer(env) : server;
       db = await openDatabase(target.url);
@@ -274,5 +293,72 @@ describe.skipIf(pgSkip)('the principal cache while the PostgreSQL bus is not lis
     expect(await blocked(meanwhile.token)).toBe(true);
     await proxy.restore();
     await expect.poll(() => bus.listening(), { timeout: 5000 }).toBe(true);
+  });
+});
+
+describe.skipIf(pgSkip || !(await natsAvailable()))('the principal cache while the NATS bus is not listening', () => {
+  let test: TestDatabase;
+  let proxy: TcpProxy;
+  let bus: EventBus;
+  let core: Core;
+  const resyncs: PortalEvent[] = [];
+  const typed: string[] = [];
+  beforeAll(async () => {
+    test = await createTestDatabase('postgresql');
+    if (test.db.provider !== 'postgresql') throw new Error('a PostgreSQL database was asked for');
+    const nats = new URL(natsTestUrl());
+    proxy = await startTcpProxy({ host: nats.hostname, port: Number(nats.port || 4222) });
+    // Only NATS goes through the proxy; PostgreSQL, its listener and the fence stay up.
+    const fanOut = await createNatsBus({
+      url: `nats://127.0.0.1:${proxy.port}`,
+      subject: `portal.test.${randomUUID()}`,
+      onError: () => undefined,
+    });
+    const database = await createPostgresBus({
+      connection: pgClientConfig(test.url),
+      pool: test.db.pool,
+      loadMessage: () => Promise.resolve(null),
+      onError: () => undefined,
+    });
+    bus = createSplitBus(fanOut, database);
+    bus.subscribe((event) => {
+      if (event.type === 'resync') resyncs.push(event);
+      if (event.type === 'typing') typed.push(event.sender);
+    });
+    core = createCore(test.db, { bus, config: { principalCacheSize: 100 } });
+  });
+  afterAll(async () => {
+    await bus?.close();
+    await proxy?.close();
+    await test?.destroy();
+  });
+
+  async function stranger() {
+    const { token } = await core.sessions.create();
+    return { token, id: (await core.sessions.authenticate(token)).sessionId };
+  }
+  const block = (id: string) => test.db.prisma.session.update({ where: { id }, data: { blockedAt: new Date() } });
+  const blocked = async (token: string) => (await core.sessions.authenticate(token)).blocked;
+  const typing = (sender: string) => bus.publish({ type: 'typing', chat: 'c', sender });
+
+  it('is not listening while NATS is cut off, resyncs when it is back, and events flow again', async () => {
+    await typing('before');
+    await expect.poll(() => typed).toEqual(['before']);
+
+    const meanwhile = await stranger();
+    await proxy.cut();
+    await expect.poll(() => bus.listening()).toBe(false);
+    // Health says so (bus: "down"), and a lookup reads the database: a change shows at once.
+    expect(await core.health()).toMatchObject({ status: 'degraded', db: 'ok', bus: 'down' });
+    await block(meanwhile.id);
+    expect(await blocked(meanwhile.token)).toBe(true);
+    expect(resyncs).toEqual([]);
+
+    await proxy.restore();
+    await expect.poll(() => bus.listening(), { timeout: 10_000 }).toBe(true);
+    expect(resyncs).toEqual([{ type: 'resync' }]);
+    expect(await core.health()).toMatchObject({ status: 'ok', bus: 'ok' });
+    await typing('after');
+    await expect.poll(() => typed).toEqual(['before', 'after']);
   });
 });

@@ -1,10 +1,12 @@
 // Starts the production server (dist/server.mjs, built by `turbo run build`) as a
 // child process on a free port, and speaks raw HTTP to it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { expect } from 'vitest';
+import { natsAvailable, natsTestUrl, postgresAvailable, type Provider } from '@portal/db/testing';
 import { fileURLToPath } from 'node:url';
 
 const SERVER = fileURLToPath(new URL('../dist/server.mjs', import.meta.url));
@@ -31,6 +33,45 @@ export async function runCli(databaseUrl: string, args: string[]): Promise<{ cod
   child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, out };
+}
+
+/** How instances share events on PostgreSQL: NOTIFY alone, or NATS beside it (PORTAL_BUS_URL). */
+export interface Bus {
+  /** `LISTEN/NOTIFY` or `NATS`, for test names. */
+  name: string;
+  /** What every instance's environment adds. */
+  env: Record<string, string>;
+  skip: boolean;
+}
+
+/**
+ * The buses the suites that start several instances on one PostgreSQL database run
+ * with. Each call has a NATS subject of its own, so that test files running side by
+ * side never hear each other.
+ */
+export async function postgresBuses(): Promise<Bus[]> {
+  const pgSkip = !(await postgresAvailable());
+  return [
+    // Explicitly none: PORTAL_* variables of the shell reach the servers.
+    { name: 'LISTEN/NOTIFY', env: { PORTAL_BUS_URL: '' }, skip: pgSkip },
+    {
+      name: 'NATS',
+      env: { PORTAL_BUS_URL: natsTestUrl(), PORTAL_BUS_SUBJECT: `portal.test.${randomUUID()}` },
+      skip: pgSkip || !(await natsAvailable()),
+    },
+  ];
+}
+
+/** SQLite (one instance), then PostgreSQL with each bus: the suites that run on both databases. */
+export async function deployments(): Promise<(Bus & { provider: Provider; label: string })[]> {
+  return [
+    { provider: 'sqlite', label: 'sqlite', name: 'in process', env: { PORTAL_BUS_URL: '' }, skip: false },
+    ...(await postgresBuses()).map((bus) => ({
+      ...bus,
+      provider: 'postgresql' as const,
+      label: `postgresql (${bus.name})`,
+    })),
+  ];
 }
 
 export interface RunningServer {

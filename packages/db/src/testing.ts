@@ -1,6 +1,7 @@
 // Real databases for tests: a fresh migrated SQLite file, or a fresh PostgreSQL
 // database on the local server, each dropped afterwards. No mocks.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Database } from './client.ts';
@@ -30,6 +31,36 @@ export function postgresAvailable(): Promise<boolean> {
     return false;
   });
   return availability;
+}
+
+/** The NATS server the NATS bus suites use (`nats://host:port`). */
+export const natsTestUrl = (): string => process.env.NATS_TEST_URL ?? 'nats://127.0.0.1:4222';
+
+let natsAvailability: Promise<boolean> | undefined;
+
+/** Whether the NATS bus suites run: as for PostgreSQL, skipped loudly when unreachable, an error under CI=true. */
+export function natsAvailable(): Promise<boolean> {
+  natsAvailability ??= new Promise<boolean>((resolve) => {
+    const { hostname, port } = new URL(natsTestUrl());
+    const socket = connect(Number(port || 4222), hostname || '127.0.0.1');
+    const answer = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(3_000);
+    // A NATS server speaks first: its INFO line.
+    socket.once('data', (data) => answer(data.toString().startsWith('INFO ')));
+    socket.once('error', () => answer(false));
+    socket.once('timeout', () => answer(false));
+  }).then((ok) => {
+    if (ok) return true;
+    if (process.env.CI === 'true') throw new Error(`CI=true requires NATS, but ${natsTestUrl()} is unreachable`);
+    process.stderr.write(
+      `\n${'!'.repeat(78)}\n!! NATS at ${natsTestUrl()} is unreachable: the NATS bus suites are SKIPPED.\n!! Start it, or set NATS_TEST_URL. Under CI=true this is a failure.\n${'!'.repeat(78)}\n\n`,
+    );
+    return false;
+  });
+  return natsAvailability;
 }
 
 export interface TestDatabaseUrl {

@@ -134,7 +134,7 @@ describe.skipIf(natsSkip || (await skipProvider('postgresql')))('PostgreSQL with
     const events: PortalEvent[] = [
       { type: 'message', chat, message: { id: 1, sender: 'p', text: 'hi', created_at: new Date().toISOString() } },
       typing(chat, 'p'),
-      { type: 'presence', chat, person: 'p', instance: 'i', delta: 1 },
+      { type: 'presence', chat, person: 'p', instance: 'i', count: 1, seq: 1 },
       { type: 'beat', instance: 'i' },
       { type: 'messages_removed', chat, sender: 'p' },
       { type: 'ended', chat, by: 'p', reason: 'ended' },

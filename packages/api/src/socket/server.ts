@@ -127,6 +127,7 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
   const presence = new PresenceBook();
   /** Names this process in presence events: a restarted instance is a new one. */
   const instance = randomBytes(9).toString('base64url');
+  let presenceSeq = 0;
 
   const send = (conn: Connection, event: TServerEvent) => {
     if (conn.ws.readyState !== conn.ws.OPEN) return;
@@ -196,7 +197,7 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     const room = rooms.get(event.chat);
     if (event.type === 'presence') {
       const { chat, person } = event;
-      const change = presence.apply(event.instance, chat, person, event, Date.now());
+      const change = presence.apply(event.instance, chat, person, event.count, event.seq, Date.now());
       if (change) announce(chat, person, change);
       // Someone came online: an instance that started since (or was cut off) does not
       // know who else is here, so each tells what it holds of the others in this chat.
@@ -228,15 +229,20 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
       if (conn.principal.personKey !== person) send(conn, { type, token: chat });
   }
 
-  /** Publishes how many sockets this instance has in `chat` for everyone but `newcomer`. */
+  /** Tells every instance how many sockets of `person` this one has in `chat` now. */
+  function publishPresence(chat: string, person: string): Promise<void> {
+    let count = 0;
+    for (const conn of rooms.get(chat) ?? []) if (conn.principal.personKey === person) count += 1;
+    presenceSeq += 1;
+    return core.bus.publish({ type: 'presence', chat, person, instance, count, seq: presenceSeq });
+  }
+
+  /** Publishes what this instance holds in `chat` for everyone but `newcomer`. */
   function tellWhoIsHere(chat: string, newcomer: string): void {
-    const here = new Map<string, number>();
-    for (const conn of rooms.get(chat) ?? []) {
-      const person = conn.principal.personKey;
-      if (person !== newcomer) here.set(person, (here.get(person) ?? 0) + 1);
-    }
-    for (const [person, count] of here)
-      void core.bus.publish({ type: 'presence', chat, person, instance, count }).catch(fail);
+    const here = new Set<string>();
+    for (const conn of rooms.get(chat) ?? []) here.add(conn.principal.personKey);
+    here.delete(newcomer);
+    for (const person of here) void publishPresence(chat, person).catch(fail);
   }
 
   function enter(conn: Connection, token: string, partner: string): boolean {
@@ -254,8 +260,7 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
     const room = rooms.get(token);
     room?.delete(conn);
     if (room?.size === 0) rooms.delete(token);
-    const person = conn.principal.personKey;
-    void core.bus.publish({ type: 'presence', chat: token, person, instance, delta: -1 }).catch(fail);
+    void publishPresence(token, conn.principal.personKey).catch(fail);
   }
 
   const fail = (error: unknown) => logger.error('socket event failed', { err: String(error) });
@@ -273,9 +278,7 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
         conn.pending.set(token, held);
         const first = enter(conn, token, chat.partner);
         try {
-          if (first) {
-            await core.bus.publish({ type: 'presence', chat: token, person: principal.personKey, instance, delta: 1 });
-          }
+          if (first) await publishPresence(token, principal.personKey);
           const detail = await core.chats.detail(chat, event.after === undefined ? {} : { after: event.after });
           const { messages, has_more, ...summary } = detail;
           send(conn, {
@@ -481,7 +484,8 @@ export function attachSocketServer(server: Server, options: SocketOptions): { cl
   const beatMs = options.pingIntervalMs / BEATS_PER_PING;
   const beater = setInterval(() => {
     void core.bus.publish({ type: 'beat', instance }).catch(fail);
-    for (const { chat, person } of presence.forgetSilent(Date.now() - SILENT_BEATS * beatMs)) {
+    const now = Date.now();
+    for (const { chat, person } of presence.sweep(now - SILENT_BEATS * beatMs, now)) {
       announce(chat, person, 'left');
     }
   }, beatMs);

@@ -17,10 +17,11 @@ export type PortalEvent =
   | { type: 'message'; chat: string; message: BusMessage }
   | { type: 'typing'; chat: string; sender: string }
   /**
-   * A person's sockets on `instance` joined (delta +1) or left (delta -1) a chat, or
-   * number `count` there now (an instance's answer to someone coming online).
+   * `instance` has `count` sockets of `person` in `chat` now (one joined or left, or
+   * an answer to someone coming online). `seq` grows with each of that instance's
+   * presence events, so one that arrives after a later one is ignored.
    */
-  | ({ type: 'presence'; chat: string; person: string; instance: string } & ({ delta: 1 | -1 } | { count: number }))
+  | { type: 'presence'; chat: string; person: string; instance: string; count: number; seq: number }
   /** `instance` is alive: presence it announced stands (an instance that stops beating is forgotten). */
   | { type: 'beat'; instance: string }
   | { type: 'ended'; chat: string; by: string | null; reason: TEndReason }

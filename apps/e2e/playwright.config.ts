@@ -16,11 +16,16 @@ const PG_ADMIN = process.env.PG_TEST_URL ?? 'postgresql://postgres@127.0.0.1:543
 const PG_DB = `portal_e2e_${PG_PORT}`;
 const PG_URL = PG_ADMIN.replace(/\/[^/?]*(\?|$)/, `/${PG_DB}$1`);
 const SQLITE_URL = `file:${SQLITE_DB}`;
+/** HAProxy in front of three instances of their own (tests/cluster.spec.ts starts them). */
+const CLUSTER_PORT = SQLITE_PORT - 2;
+const haproxyUp = ['haproxy', '/usr/sbin/haproxy'].some((cmd) => spawnSync(cmd, ['-v']).status === 0);
 
 // Like the other suites: PostgreSQL is required under CI=true, skipped loudly otherwise.
 const pgUp = spawnSync('pg_isready', ['-d', PG_ADMIN, '-q']).status === 0;
 if (!pgUp && process.env.CI === 'true') throw new Error(`CI=true requires PostgreSQL at ${PG_ADMIN}`);
 if (!pgUp) console.warn(`\n!!! PostgreSQL at ${PG_ADMIN} is unreachable: the browser suite runs on SQLite only.\n`);
+if (!haproxyUp && process.env.CI === 'true') throw new Error('CI=true requires HAProxy: apt-get install -y haproxy');
+if (!haproxyUp) console.warn('\n!!! HAProxy is not installed: the browser suite behind a balancer is SKIPPED.\n');
 
 // Each server stops by itself once this runner is gone (killed, crashed, interrupted):
 // Playwright stops its web servers only when it lives to shut down cleanly.
@@ -103,13 +108,26 @@ export default defineConfig<object, PortalOptions>({
   reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : [['list']],
   use: { trace: 'retain-on-failure', screenshot: 'only-on-failure' },
   projects: [
-    { name: 'sqlite', use: { ...chromium, baseURL: `http://127.0.0.1:${SQLITE_PORT}`, databaseUrl: SQLITE_URL } },
+    {
+      name: 'sqlite',
+      use: { ...chromium, baseURL: `http://127.0.0.1:${SQLITE_PORT}`, databaseUrl: SQLITE_URL },
+      testIgnore: /cluster/,
+    },
     ...(pgUp
       ? [
           {
             name: 'postgresql',
             use: { ...chromium, baseURL: `http://127.0.0.1:${PG_PORT}`, databaseUrl: PG_URL },
-            testIgnore: /screenshots/,
+            testIgnore: /screenshots|cluster/,
+          },
+        ]
+      : []),
+    ...(pgUp && haproxyUp
+      ? [
+          {
+            name: 'cluster',
+            use: { ...chromium, baseURL: `http://127.0.0.1:${CLUSTER_PORT}` },
+            testMatch: /cluster\.spec/,
           },
         ]
       : []),

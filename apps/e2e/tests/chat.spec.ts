@@ -98,6 +98,10 @@ test('every page passes axe without serious or critical violations', async ({ al
   await alice.goto('/docs');
   await expect(alice.getByText(/Portal API/).first()).toBeVisible();
   await expectAccessible(alice);
+  // The interactive explorer (Swagger UI) loads on demand: it is scanned too, once open.
+  await alice.getByRole('button', { name: 'Try it out in the interactive explorer' }).click();
+  await expect(alice.locator('.swagger-ui .opblock').first()).toBeVisible();
+  await expectAccessible(alice);
 });
 
 test('a phone-sized screen fits without horizontal scrolling', async ({ alice, bob }) => {

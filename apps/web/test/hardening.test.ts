@@ -184,6 +184,28 @@ describe('security headers on every response, and the pages CSP', () => {
     });
     expect(forged.text).not.toContain('forgedforgedforged');
   });
+
+  it('renders /docs from the served OpenAPI document, without Swagger UI until it is asked for', async () => {
+    const page = await request(server.url, '/docs');
+    expect(page.status).toBe(200);
+    const document = (await request(server.url, '/v1/openapi.json')).json as {
+      info: { title: string };
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(page.text).toContain(document.info.title);
+    const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()}</span> <code class="operation-path">${path}</code>`),
+    );
+    expect(operations.length).toBeGreaterThan(20);
+    for (const operation of operations) expect(page.text, operation).toContain(operation);
+    // Neither Swagger UI's stylesheet nor its script is among what the page loads up front.
+    const assets = [...page.text.matchAll(/(?:href|src)="(\/_next\/static\/[^"]+\.(?:css|js))"/g)].map((m) => m[1]!);
+    expect(assets.some((asset) => asset.endsWith('.css'))).toBe(true);
+    for (const asset of new Set(assets)) {
+      const body = (await request(server.url, asset)).text;
+      expect(body, asset).not.toMatch(/\.swagger-ui \.opblock|SwaggerUIBundle/);
+    }
+  });
 });
 
 for (const provider of ['sqlite', 'postgresql'] as const) {

@@ -1,10 +1,100 @@
 import type { Metadata } from 'next';
-import 'swagger-ui-dist/swagger-ui.css';
-import { ApiReference } from './api-reference.tsx';
+import { Fragment } from 'react';
+import { ApiExplorer } from './api-explorer.tsx';
+import { apiReference, type ReferenceOperation } from './reference.ts';
 
-export const metadata: Metadata = { title: 'API docs' };
+export const metadata: Metadata = {
+  title: 'API docs',
+  description: 'The Portal REST API: every operation under /v1/portal, its parameters, bodies and answers.',
+};
 
+/** The document's descriptions use Markdown's `code` and blank-line paragraphs, nothing more. */
+function Prose({ text }: { text: string }) {
+  return text
+    .split(/\n{2,}/)
+    .filter((paragraph) => paragraph.trim() !== '')
+    .map((paragraph, index) => (
+      <p key={index}>{paragraph.split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part))}</p>
+    ));
+}
+
+function Operation({ operation }: { operation: ReferenceOperation }) {
+  return (
+    <details className="operation" id={operation.id}>
+      <summary>
+        <span className={`method method-${operation.method.toLowerCase()}`}>{operation.method}</span>{' '}
+        <code className="operation-path">{operation.path}</code>{' '}
+        <span className="operation-summary">{operation.summary}</span>
+      </summary>
+      <div className="operation-body">
+        <Prose text={operation.description} />
+        <p className="muted">{operation.session ? 'Needs the psession cookie.' : 'Public: no session needed.'}</p>
+        {operation.parameters.length > 0 && (
+          <table className="operation-table">
+            <caption>Parameters</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">In</th>
+                <th scope="col">Type</th>
+                <th scope="col">Description</th>
+              </tr>
+            </thead>
+            <tbody>
+              {operation.parameters.map((parameter) => (
+                <tr key={`${parameter.in} ${parameter.name}`}>
+                  <td>
+                    <code>{parameter.name}</code>
+                    {parameter.required && <span className="muted"> (required)</span>}
+                  </td>
+                  <td>{parameter.in}</td>
+                  <td>
+                    <code>{parameter.type}</code>
+                  </td>
+                  <td>{parameter.description}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {operation.body && (
+          <p>
+            Request body{operation.body.required ? '' : ' (optional)'}: <code>{operation.body.type}</code>
+          </p>
+        )}
+        <table className="operation-table">
+          <caption>Responses</caption>
+          <thead>
+            <tr>
+              <th scope="col">Status</th>
+              <th scope="col">Body</th>
+              <th scope="col">Description</th>
+            </tr>
+          </thead>
+          <tbody>
+            {operation.responses.map((response) => (
+              <tr key={response.status}>
+                <td>{response.status}</td>
+                <td>{response.type ? <code>{response.type}</code> : <span className="muted">none</span>}</td>
+                <td>
+                  {response.description.split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </details>
+  );
+}
+
+/**
+ * A static reference rendered on the server from the OpenAPI document itself (the
+ * one /v1/openapi.json serves): it reads at once on any device. Swagger UI, a few
+ * megabytes of script, loads only when someone asks to try a request.
+ */
 export default function DocsPage() {
+  const reference = apiReference();
   return (
     <div className="docs">
       <h1>API reference</h1>
@@ -13,7 +103,45 @@ export default function DocsPage() {
         <a href="/v1/openapi.json">/v1/openapi.json</a>. Requests authenticate with the <code>psession</code> cookie
         that <code>POST /v1/portal/session</code> sets; errors are <code>{'{"error", "message"}'}</code>.
       </p>
-      <ApiReference />
+      <ApiExplorer>
+        <section className="reference" aria-labelledby="reference-title">
+          <h2 id="reference-title">
+            {reference.title} <span className="muted">{reference.version}</span>
+          </h2>
+          <Prose text={reference.description} />
+          <nav aria-label="Operations by tag">
+            <ul className="reference-tags">
+              {reference.tags.map((tag) => (
+                <li key={tag.name}>
+                  <a href={`#tag-${tag.name}`}>{tag.name}</a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          {reference.tags.map((tag) => (
+            <Fragment key={tag.name}>
+              <h3 id={`tag-${tag.name}`} className="reference-tag">
+                {tag.name}
+              </h3>
+              {tag.description && <Prose text={tag.description} />}
+              {tag.operations.map((operation) => (
+                <Operation key={operation.id} operation={operation} />
+              ))}
+            </Fragment>
+          ))}
+          <h3 className="reference-tag">Schemas</h3>
+          <p>
+            Named in the document under <code>components.schemas</code>:{' '}
+            {reference.schemas.map((name, index) => (
+              <Fragment key={name}>
+                {index > 0 && ', '}
+                <code>{name}</code>
+              </Fragment>
+            ))}
+            .
+          </p>
+        </section>
+      </ApiExplorer>
     </div>
   );
 }

@@ -2,6 +2,8 @@
 
 import SwaggerUI from 'swagger-ui-dist/swagger-ui-es-bundle.js';
 import { useEffect, useRef, useState } from 'react';
+import 'swagger-ui-dist/swagger-ui.css';
+import './swagger-view.css';
 
 /**
  * Swagger UI's self-contained bundle (it brings its own React and ApiDOM): the

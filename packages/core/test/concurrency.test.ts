@@ -5,12 +5,16 @@ import { createCore, type Principal } from '../src/index.ts';
 import { createWorld, PROVIDERS, skipProvider, type World } from './factories.ts';
 
 // Many enqueues in flight at once. On PostgreSQL a pool of 20 connections runs
-// them truly in parallel; on SQLite they queue for the single writer.
+// them truly in parallel; on SQLite they queue for the single writer. Hundreds of
+// operations wait for those 20 connections at once, on a machine other suites load
+// too: a wait for a connection may take longer than the 5 s a server allows before
+// answering 503. What these tests assert is what the races leave behind, so they
+// wait as long as it takes.
 for (const provider of PROVIDERS) {
   describe.skipIf(await skipProvider(provider))(`concurrent matching on ${provider}`, () => {
     let w: World;
     beforeAll(async () => {
-      w = await createWorld(provider, { poolSize: 20, realClock: true });
+      w = await createWorld(provider, { poolSize: 20, connectTimeoutMs: 60_000, realClock: true });
     });
     afterAll(() => w?.close());
 

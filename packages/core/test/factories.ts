@@ -35,9 +35,12 @@ export interface World {
 
 export async function createWorld(
   provider: Provider,
-  options: { poolSize?: number; realClock?: boolean; config?: CoreOptions['config'] } = {},
+  options: { poolSize?: number; connectTimeoutMs?: number; realClock?: boolean; config?: CoreOptions['config'] } = {},
 ): Promise<World> {
-  const test = await createTestDatabase(provider, { poolSize: options.poolSize ?? 10 });
+  const test = await createTestDatabase(provider, {
+    poolSize: options.poolSize ?? 10,
+    ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+  });
   const clock = manualClock();
   const core = createCore(test.db, { config: options.config, ...(options.realClock ? {} : { now: clock.now }) });
   const tokens = new Map<string, string>();

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Database } from './client.ts';
+import { openDatabase, type Database, type OpenOptions } from './client.ts';
 import { migrateDatabase, type Provider } from './migrate.ts';
 import { canConnect, createScratchDatabase, DEFAULT_PG_URL } from './pg-scratch.ts';
 
@@ -88,10 +88,7 @@ export interface TestDatabase extends TestDatabaseUrl {
 }
 
 /** A fresh migrated database, opened. `destroy` closes it first. */
-export async function createTestDatabase(
-  provider: Provider,
-  options: { poolSize?: number } = {},
-): Promise<TestDatabase> {
+export async function createTestDatabase(provider: Provider, options: OpenOptions = {}): Promise<TestDatabase> {
   const target = await createTestDatabaseUrl(provider);
   const db = await openDatabase(target.url, options);
   return {

@@ -29,14 +29,14 @@ export const viewport: Viewport = {
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   // The session, from the page request's cookie: the header and RequireSession render with it at once.
-  const session = await prefetchForPage((trpc) => trpc.session.get.fetch({}));
+  const state = await prefetchForPage((trpc) => trpc.session.get.fetch({}));
   return (
     <html lang="en">
       <body>
         <a href="#main" className="skip-link">
           Skip to content
         </a>
-        <Providers state={session}>
+        <Providers state={state}>
           <SiteHeader />
           <main id="main" tabIndex={-1}>
             <SignedOutNotice />

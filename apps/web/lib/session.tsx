@@ -28,12 +28,11 @@ const SignedOutContext = createContext<SignedOutNotice>({ signedOut: false, dism
 /**
  * Makes sure the browser has a session (the psession cookie) before anything
  * that needs one runs: `session.create` returns the current session when the
- * cookie is already there, so calling it on every first load is safe; when the
- * server rendered the page with the cookie's session, the tab starts with it
- * and makes no call. When the
- * cookie changes (register, login, logout, or a socket closed because the
- * session was signed out elsewhere) every query is refetched and a new socket
- * opens with the new cookie.
+ * cookie is already there, so calling it on every first load is safe. When the
+ * server rendered the page with the cookie's session, the tab starts with it and
+ * makes no call. When the cookie changes (register, login, logout, or a socket
+ * closed because the session was signed out elsewhere) every query is refetched
+ * and a new socket opens with the new cookie.
  */
 export function SessionProvider({ children }: { children: ReactNode }) {
   const utils = trpc.useUtils();

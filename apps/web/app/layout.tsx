@@ -1,6 +1,7 @@
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
 import { MatchAnnouncer } from '../lib/match-alerts.tsx';
+import { prefetchForPage } from '../lib/page-data.ts';
 import { SignedOutNotice } from './_components/signed-out-notice.tsx';
 import { SiteHeader } from './_components/site-header.tsx';
 import { Providers } from './providers.tsx';
@@ -26,14 +27,16 @@ export const viewport: Viewport = {
   ],
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // The session, from the page request's cookie: the header and RequireSession render with it at once.
+  const state = await prefetchForPage((trpc) => trpc.session.get.fetch({}));
   return (
     <html lang="en">
       <body>
         <a href="#main" className="skip-link">
           Skip to content
         </a>
-        <Providers>
+        <Providers state={state}>
           <SiteHeader />
           <main id="main" tabIndex={-1}>
             <SignedOutNotice />

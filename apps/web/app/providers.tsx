@@ -1,13 +1,14 @@
 'use client';
 
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { HydrationBoundary, QueryClient, QueryClientProvider, type DehydratedState } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { appCodeOf } from '../lib/errors.ts';
 import { MatchAlertsProvider } from '../lib/match-alerts.tsx';
 import { SessionProvider } from '../lib/session.tsx';
 import { portalLinks, trpc } from '../lib/trpc.ts';
 
-export function Providers({ children }: { children: ReactNode }) {
+/** `state`: what the server read for this page (lib/page-data.ts), the session among it when there is one. */
+export function Providers({ children, state }: { children: ReactNode; state: DehydratedState | null }) {
   const [queryClient] = useState(
     () =>
       new QueryClient({
@@ -25,9 +26,11 @@ export function Providers({ children }: { children: ReactNode }) {
   return (
     <trpc.Provider client={trpcClient} queryClient={queryClient}>
       <QueryClientProvider client={queryClient}>
-        <SessionProvider>
-          <MatchAlertsProvider>{children}</MatchAlertsProvider>
-        </SessionProvider>
+        <HydrationBoundary state={state}>
+          <SessionProvider>
+            <MatchAlertsProvider>{children}</MatchAlertsProvider>
+          </SessionProvider>
+        </HydrationBoundary>
       </QueryClientProvider>
     </trpc.Provider>
   );

@@ -29,22 +29,25 @@ const SignedOutContext = createContext<SignedOutNotice>({ signedOut: false, dism
  * Makes sure the browser has a session (the psession cookie) before anything
  * that needs one runs: `session.create` returns the current session when the
  * cookie is already there, so calling it on every first load is safe. When the
- * cookie changes (register, login, logout, or a socket closed because the
- * session was signed out elsewhere) every query is refetched and a new socket
- * opens with the new cookie.
+ * server rendered the page with the cookie's session, the tab starts with it and
+ * makes no call. When the cookie changes (register, login, logout, or a socket
+ * closed because the session was signed out elsewhere) every query is refetched
+ * and a new socket opens with the new cookie.
  */
 export function SessionProvider({ children }: { children: ReactNode }) {
   const utils = trpc.useUtils();
   const { mutateAsync: create } = trpc.session.create.useMutation();
-  const [status, setStatus] = useState<SessionStatus>({ state: 'pending' });
+  // The server rendered the page with the cookie's session (lib/page-data.ts): nothing to wait for.
+  const [rendered] = useState(() => utils.session.get.getData({}) !== undefined);
+  const [status, setStatus] = useState<SessionStatus>({ state: rendered ? 'ready' : 'pending' });
   const [signedOut, setSignedOut] = useState(false);
   /** Bumped for every new cookie: the socket is re-opened with it. */
-  const [epoch, setEpoch] = useState(0);
+  const [epoch, setEpoch] = useState(rendered ? 1 : 0);
   const renewing = useRef<Promise<void> | null>(null);
   /** Register, login or logout calls in flight: the server closes our socket meanwhile, on purpose. */
   const changing = useRef(0);
   const signedOutMeanwhile = useRef(false);
-  const adopted = useRef(false);
+  const adopted = useRef(rendered);
 
   const adopt = useCallback(
     (session: TSession) => {
@@ -79,8 +82,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (started.current) return;
     started.current = true;
-    void renew();
-  }, [renew]);
+    // A session the server read is the cookie's own: `session.create` would return it unchanged.
+    if (!rendered) void renew();
+  }, [renew, rendered]);
 
   /** The server closed our socket (4401) without this tab asking: the cookie may be signed out. */
   const onSignedOut = useCallback(() => {

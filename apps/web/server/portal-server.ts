@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  appRouter,
   attachSocketServer,
   buildOpenApiDocument,
   createLimiters,
@@ -8,6 +9,7 @@ import {
   createLegacyRestHandler,
   createRestHandler,
   createTrpcHandler,
+  pageRequestContext,
   sendError,
   setSecurityHeaders,
   toErrorBody,
@@ -32,6 +34,7 @@ import { migrateDatabase, openDatabase, pgClientConfig } from '@portal/db';
 import { createPageCompression, staticBody } from './compress.ts';
 import { applyPagePolicy } from './csp.ts';
 import { applyPageConfig } from './page-config.ts';
+import { lendPageServices } from './page-services.ts';
 import { allowedOrigins, databaseOptions, rateLimits, coreConfig, type TEnv } from './env.ts';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -136,6 +139,11 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   // Compressed once, here: consumers fetch the document to generate clients (about 120 KB, 12 KB in brotli).
   const openapi = staticBody(JSON.stringify(buildOpenApiDocument()));
   const compressPages = createPageCompression();
+  // The pages render their first data on the server (lib/page-data.ts) through this Core, with the page's cookie.
+  const pageRequest = lendPageServices({
+    router: appRouter,
+    context: (req, res) => pageRequestContext(req, res, http),
+  });
   const stopReaper = startReaper(core, env.REAPER_INTERVAL_SECONDS * 1000, (error) =>
     logger.error('reaper failed', { err: String(error) }),
   );
@@ -167,7 +175,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
       // The middleware calls back at once; the page's promise goes on to the catch below.
       let handled: Promise<void> | void = undefined;
       compressPages(req, res, () => {
-        handled = pages.handle(req, res);
+        handled = pageRequest(req, res, () => pages.handle(req, res));
       });
       return handled;
     }

@@ -5,6 +5,7 @@ export { buildOpenApiDocument } from './openapi.ts';
 export { createRestHandler } from './http/rest.ts';
 export { createLegacyRestHandler } from './http/rest-legacy.ts';
 export { createTrpcHandler, TRPC_BASE_PATH } from './http/trpc.ts';
+export { pageRequestContext } from './http/request-context.ts';
 export { sendError } from './http/respond.ts';
 export { setSecurityHeaders } from './http/headers.ts';
 export { createMetricsHandler } from './http/metrics.ts';

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from '../context.ts';
 import { readSessionCookie, sessionCookie } from './cookies.ts';
 import type { HttpOptions } from './options.ts';
@@ -32,4 +32,21 @@ export function requestContext(
     setHeader,
     logger: options.logger,
   };
+}
+
+/**
+ * The context of the reads a page makes while Next renders it on the server
+ * (apps/web/lib/page-data.ts): the page's own request, so the same cookie, address
+ * and limits as its tRPC calls. A renewed cookie goes on the page's response while
+ * its headers are not sent yet; nothing waits on the client going away.
+ */
+export function pageRequestContext(req: IncomingMessage, res: ServerResponse, options: HttpOptions): Context {
+  return requestContext(
+    req,
+    { setHeader: (name, value) => (res.headersSent ? undefined : res.setHeader(name, value)) },
+    options,
+    () => new AbortController().signal,
+    () => undefined,
+    () => undefined,
+  );
 }

@@ -54,7 +54,10 @@ export function ChatRoom({ token }: { token: string }) {
   const block = trpc.chat.block.useMutation();
   const [blocking, setBlocking] = useState(false);
   const [blocked, setBlocked] = useState(false);
-  const [state, dispatch] = useReducer(chatReducer, initialChatState);
+  // Loaded at once when the server read the chat for this page (lib/page-data.ts).
+  const [state, dispatch] = useReducer(chatReducer, detail.data, (data) =>
+    data ? chatReducer(initialChatState, { type: 'loaded', detail: data }) : initialChatState,
+  );
   const [typingAt, setTypingAt] = useState<number | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);

@@ -238,6 +238,18 @@ for (const { provider, label, env: busEnv, skip } of await deployments()) {
 
 const pgSkip = !(await postgresAvailable());
 
+/** A stranger, a block made behind the services' back (only the database's trigger announces it), and what authentication says. */
+function probes(core: () => Core, test: () => TestDatabase) {
+  return {
+    stranger: async () => {
+      const { token } = await core().sessions.create();
+      return { token, id: (await core().sessions.authenticate(token)).sessionId };
+    },
+    block: (id: string) => test().db.prisma.session.update({ where: { id }, data: { blockedAt: new Date() } }),
+    blocked: async (token: string) => (await core().sessions.authenticate(token)).blocked,
+  };
+}
+
 describe.skipIf(pgSkip)('the principal cache while the PostgreSQL bus is not listening', () => {
   let test: TestDatabase;
   let proxy: TcpProxy;
@@ -262,13 +274,10 @@ describe.skipIf(pgSkip)('the principal cache while the PostgreSQL bus is not lis
     await test?.destroy();
   });
 
-  async function stranger() {
-    const { token } = await core.sessions.create();
-    return { token, id: (await core.sessions.authenticate(token)).sessionId };
-  }
-  /** Blocked behind the services' back: only the database's trigger announces it. */
-  const block = (id: string) => test.db.prisma.session.update({ where: { id }, data: { blockedAt: new Date() } });
-  const blocked = async (token: string) => (await core.sessions.authenticate(token)).blocked;
+  const { stranger, block, blocked } = probes(
+    () => core,
+    () => test,
+  );
 
   it('reads the database while the bus is cut off, and starts afresh after the resync', async () => {
     // Heard: the trigger's event is in before the next lookup trusts the cached row.
@@ -333,12 +342,10 @@ describe.skipIf(pgSkip || !(await natsAvailable()))('the principal cache while t
     await test?.destroy();
   });
 
-  async function stranger() {
-    const { token } = await core.sessions.create();
-    return { token, id: (await core.sessions.authenticate(token)).sessionId };
-  }
-  const block = (id: string) => test.db.prisma.session.update({ where: { id }, data: { blockedAt: new Date() } });
-  const blocked = async (token: string) => (await core.sessions.authenticate(token)).blocked;
+  const { stranger, block, blocked } = probes(
+    () => core,
+    () => test,
+  );
   const typing = (sender: string) => bus.publish({ type: 'typing', chat: 'c', sender });
 
   it('is not listening while NATS is cut off, resyncs when it is back, and events flow again', async () => {

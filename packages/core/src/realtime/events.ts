@@ -67,3 +67,32 @@ export interface EventBus {
   caughtUp(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+export type Listener = (event: PortalEvent) => void;
+
+/**
+ * The subscribers of one bus: each gets every event; one that throws is reported and
+ * the others still get it (a failing subscriber must not fail the write that
+ * published the event, nor starve the rest).
+ */
+export function createListeners(onError: (error: unknown) => void): {
+  add: (listener: Listener) => () => void;
+  deliver: (event: PortalEvent) => void;
+} {
+  const listeners = new Set<Listener>();
+  return {
+    add: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    deliver: (event) => {
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch (error) {
+          onError(error);
+        }
+      }
+    },
+  };
+}

@@ -1,25 +1,16 @@
-import type { EventBus, PortalEvent } from './events.ts';
+import { createListeners, type EventBus } from './events.ts';
 
 const CAUGHT_UP = Promise.resolve(true);
 
 /** One instance (SQLite): subscribers are in this process. */
 export function createLocalBus(): EventBus {
-  const listeners = new Set<(event: PortalEvent) => void>();
+  const listeners = createListeners(() => undefined);
   return {
     publish(event) {
-      for (const listener of listeners) {
-        try {
-          listener(event);
-        } catch {
-          // One failing subscriber must not fail the write that published the event.
-        }
-      }
+      listeners.deliver(event);
       return Promise.resolve();
     },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    subscribe: (listener) => listeners.add(listener),
     listening: () => true,
     caughtUp: () => CAUGHT_UP,
     close: () => Promise.resolve(),

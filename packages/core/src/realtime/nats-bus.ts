@@ -1,5 +1,5 @@
 import { connect, Events, type NatsConnection } from 'nats';
-import type { EventBus, PortalEvent } from './events.ts';
+import { createListeners, type EventBus, type PortalEvent } from './events.ts';
 
 /** The subject every instance of one deployment publishes and listens on. */
 export const DEFAULT_SUBJECT = 'portal.events';
@@ -43,7 +43,7 @@ export interface NatsBusOptions {
  */
 export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> {
   const subject = options.subject ?? DEFAULT_SUBJECT;
-  const listeners = new Set<(event: PortalEvent) => void>();
+  const listeners = createListeners((error) => options.onError(error));
   let up = true;
   let closed = false;
   let backlog = 0;
@@ -51,15 +51,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   /** Bumped at every disconnection: a reconnection's round trip answered after another loss means nothing. */
   let generation = 0;
 
-  const deliver = (event: PortalEvent) => {
-    for (const fn of listeners) {
-      try {
-        fn(event);
-      } catch (error) {
-        options.onError(error);
-      }
-    }
-  };
+  const { deliver } = listeners;
 
   const nc: NatsConnection = await connect({
     servers: options.url.split(','),
@@ -140,10 +132,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       }
       return Promise.resolve();
     },
-    subscribe(fn) {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
+    subscribe: (listener) => listeners.add(listener),
     listening: () => up && !closed,
     // No fence: NATS keeps each publisher's order, not one order over all of them, so
     // nothing here proves another instance's event has arrived. The principal cache

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { EventBus, PortalEvent } from './events.ts';
+import { createListeners, type EventBus, type PortalEvent } from './events.ts';
 
 const CHANNEL = 'portal_events';
 /** The empty statement: answered at once, nothing to parse or run (the fence, below). */
@@ -35,20 +35,12 @@ export interface PostgresBusOptions {
  * whatever was notified meanwhile never reached this instance.
  */
 export async function createPostgresBus(options: PostgresBusOptions): Promise<EventBus> {
-  const listeners = new Set<(event: PortalEvent) => void>();
+  const listeners = createListeners((error) => options.onError(error));
   let listener: pg.Client | undefined;
   let closed = false;
   let retrying = false;
 
-  const deliver = (event: PortalEvent) => {
-    for (const fn of listeners) {
-      try {
-        fn(event);
-      } catch (error) {
-        options.onError(error);
-      }
-    }
-  };
+  const { deliver } = listeners;
 
   const receive = (payload: string | undefined) => {
     if (!payload) return;
@@ -167,10 +159,7 @@ export async function createPostgresBus(options: PostgresBusOptions): Promise<Ev
         .query('SELECT pg_notify($1, $2)', [CHANNEL, payload])
         .catch((error: unknown) => options.onError(error));
     },
-    subscribe(fn) {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
+    subscribe: (listener) => listeners.add(listener),
     listening: () => listener !== undefined,
     caughtUp() {
       if (!listener) return Promise.resolve(false);

@@ -292,6 +292,9 @@ function namer() {
   const names = new Map<string, string>();
   const PATTERNS: [RegExp, string][] = [
     [/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, 'time'],
+    // What is left of a session is a time too (it moves with the clock between the two
+    // replays); a cookie cleared (Max-Age=0) stays as it is.
+    [/(?<=Max-Age=)[1-9]\d*/g, 'time'],
     [/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'id'],
     [/W\/"[0-9a-z]+"|"[0-9a-f]{16}"/g, 'etag'],
     [/[A-Za-z0-9_-]{43}/g, 'session'],

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { Fragment } from 'react';
+import { Fragment, type ReactNode } from 'react';
 import { ApiExplorer } from './api-explorer.tsx';
 import { apiReference, type ReferenceOperation } from './reference.ts';
 
@@ -8,14 +8,40 @@ export const metadata: Metadata = {
   description: 'The Portal REST API: every operation under /v1/portal, its parameters, bodies and answers.',
 };
 
-/** The document's descriptions use Markdown's `code` and blank-line paragraphs, nothing more. */
+/** Markdown's `code` spans, the only inline markup the document's descriptions use. */
+function Inline({ text }: { text: string }) {
+  return text.split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part));
+}
+
+/** Descriptions: blank-line paragraphs of `Inline` text. */
 function Prose({ text }: { text: string }) {
   return text
     .split(/\n{2,}/)
     .filter((paragraph) => paragraph.trim() !== '')
     .map((paragraph, index) => (
-      <p key={index}>{paragraph.split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part))}</p>
+      <p key={index}>
+        <Inline text={paragraph} />
+      </p>
     ));
+}
+
+/** An operation's parameters or responses: a captioned table with a header row. */
+function OperationTable({ caption, columns, children }: { caption: string; columns: string[]; children: ReactNode }) {
+  return (
+    <table className="operation-table">
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          {columns.map((column) => (
+            <th scope="col" key={column}>
+              {column}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  );
 }
 
 function Operation({ operation }: { operation: ReferenceOperation }) {
@@ -30,59 +56,38 @@ function Operation({ operation }: { operation: ReferenceOperation }) {
         <Prose text={operation.description} />
         <p className="muted">{operation.session ? 'Needs the psession cookie.' : 'Public: no session needed.'}</p>
         {operation.parameters.length > 0 && (
-          <table className="operation-table">
-            <caption>Parameters</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">In</th>
-                <th scope="col">Type</th>
-                <th scope="col">Description</th>
+          <OperationTable caption="Parameters" columns={['Name', 'In', 'Type', 'Description']}>
+            {operation.parameters.map((parameter) => (
+              <tr key={`${parameter.in} ${parameter.name}`}>
+                <td>
+                  <code>{parameter.name}</code>
+                  {parameter.required && <span className="muted"> (required)</span>}
+                </td>
+                <td>{parameter.in}</td>
+                <td>
+                  <code>{parameter.type}</code>
+                </td>
+                <td>{parameter.description}</td>
               </tr>
-            </thead>
-            <tbody>
-              {operation.parameters.map((parameter) => (
-                <tr key={`${parameter.in} ${parameter.name}`}>
-                  <td>
-                    <code>{parameter.name}</code>
-                    {parameter.required && <span className="muted"> (required)</span>}
-                  </td>
-                  <td>{parameter.in}</td>
-                  <td>
-                    <code>{parameter.type}</code>
-                  </td>
-                  <td>{parameter.description}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </OperationTable>
         )}
         {operation.body && (
           <p>
             Request body{operation.body.required ? '' : ' (optional)'}: <code>{operation.body.type}</code>
           </p>
         )}
-        <table className="operation-table">
-          <caption>Responses</caption>
-          <thead>
-            <tr>
-              <th scope="col">Status</th>
-              <th scope="col">Body</th>
-              <th scope="col">Description</th>
+        <OperationTable caption="Responses" columns={['Status', 'Body', 'Description']}>
+          {operation.responses.map((response) => (
+            <tr key={response.status}>
+              <td>{response.status}</td>
+              <td>{response.type ? <code>{response.type}</code> : <span className="muted">none</span>}</td>
+              <td>
+                <Inline text={response.description} />
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {operation.responses.map((response) => (
-              <tr key={response.status}>
-                <td>{response.status}</td>
-                <td>{response.type ? <code>{response.type}</code> : <span className="muted">none</span>}</td>
-                <td>
-                  {response.description.split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </OperationTable>
       </div>
     </details>
   );

@@ -27,6 +27,26 @@ export default tseslint.config(
     },
   },
   {
+    // The web app's browser code: zod stays out of its bundle (packages/contracts/src/rules.ts says why),
+    // so it takes values from `@portal/contracts/browser` and only types from the package root.
+    files: ['apps/web/app/**', 'apps/web/lib/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@portal/contracts',
+              allowTypeImports: true,
+              message: 'Import values from @portal/contracts/browser.',
+            },
+            { name: 'zod', message: 'The browser bundle carries no zod: use the checks in @portal/contracts/browser.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/test/**'],
     rules: {
       // Assertions read fields of parsed JSON bodies.

@@ -1,4 +1,5 @@
-import { isErrorCode, type TErrorCode } from '@portal/contracts';
+import type { TErrorCode } from '@portal/contracts';
+import { isErrorCode } from '@portal/contracts/browser';
 
 /** The ERR_ code a tRPC error carries in `data.appCode` (see packages/api/src/trpc.ts), if any. */
 export function appCodeOf(error: unknown): TErrorCode | undefined {

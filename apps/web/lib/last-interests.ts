@@ -1,4 +1,4 @@
-import { MAX_INTERESTS, ZInterest, ZInterests } from '@portal/contracts';
+import { checkInterest, checkInterests, MAX_INTERESTS } from '@portal/contracts/browser';
 
 const KEY = 'portal:last-interests';
 
@@ -15,7 +15,9 @@ export function loadLastInterests(): string[] {
   try {
     const parsed: unknown = JSON.parse(sessionStorage.getItem(KEY) ?? '[]');
     if (!Array.isArray(parsed)) return [];
-    return parsed.filter((tag): tag is string => ZInterest.safeParse(tag).success).slice(0, MAX_INTERESTS);
+    return parsed
+      .filter((tag): tag is string => typeof tag === 'string' && checkInterest(tag).ok)
+      .slice(0, MAX_INTERESTS);
   } catch {
     return [];
   }
@@ -67,8 +69,9 @@ export function takeSearchAfterReload(): { interests: string[]; fallback: boolea
     const parsed: unknown = JSON.parse(raw);
     if (typeof parsed !== 'object' || parsed === null) return null;
     const { interests, fallback } = parsed as { interests?: unknown; fallback?: unknown };
-    const tags = ZInterests.safeParse(interests);
-    return tags.success ? { interests: tags.data, fallback: fallback === true } : null;
+    if (!Array.isArray(interests) || !interests.every((tag) => typeof tag === 'string')) return null;
+    const tags = checkInterests(interests);
+    return tags.ok ? { interests: tags.value, fallback: fallback === true } : null;
   } catch {
     return null;
   }

@@ -3,7 +3,7 @@
 import { httpBatchLink, httpLink, splitLink, type OperationContext, type TRPCLink } from '@trpc/client';
 import { createTRPCReact } from '@trpc/react-query';
 import type { AppRouter } from '@portal/api';
-import { MAX_TRPC_BATCH } from '@portal/contracts';
+import { MAX_TRPC_BATCH } from '@portal/contracts/browser';
 
 /** The one way the UI talks to the server: typed procedures over /api/trpc, cached by React Query. */
 export const trpc = createTRPCReact<AppRouter>();

@@ -1,4 +1,6 @@
+import { readdir, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join, relative, sep } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import compression from 'compression';
 
@@ -68,4 +70,51 @@ export function createPageCompression(): (req: IncomingMessage, res: ServerRespo
     brotli: { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } },
   });
   return (req, res, next) => middleware(req as never, res as never, () => next());
+}
+
+const ASSET_TYPES: Record<string, string> = {
+  js: 'application/javascript; charset=UTF-8',
+  css: 'text/css; charset=UTF-8',
+  svg: 'image/svg+xml',
+  json: 'application/json; charset=UTF-8',
+  txt: 'text/plain; charset=UTF-8',
+};
+
+/**
+ * Next's immutable build output (`/_next/static/...`) in the forms scripts/precompress.mjs
+ * wrote at build time: brotli and gzip at their highest settings, read into memory at
+ * start (a few hundred KB). Answers a GET or HEAD that accepts one of them and returns
+ * true; anything else (no such file, no encoding accepted) is left to Next.
+ */
+export async function precompressedAssets(
+  staticDir: string,
+): Promise<(req: IncomingMessage, res: ServerResponse) => boolean> {
+  const assets = new Map<string, { type: string; br: Buffer; gzip: Buffer }>();
+  const entries = await readdir(staticDir, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    const extension = /\.(\w+)\.br$/.exec(entry.name)?.[1];
+    const type = extension && ASSET_TYPES[extension];
+    if (!entry.isFile() || !type) continue;
+    const path = join(entry.parentPath, entry.name.slice(0, -'.br'.length));
+    const [br, gzip] = await Promise.all([readFile(`${path}.br`), readFile(`${path}.gz`)]);
+    const url = `/_next/static/${relative(staticDir, path).split(sep).join('/')}`;
+    assets.set(url, { type, br, gzip });
+  }
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const asset = assets.get((req.url ?? '').split('?', 1)[0]!);
+    if (!asset) return false;
+    const encoding = preferredEncoding(req.headers['accept-encoding']);
+    if (encoding === 'identity') return false;
+    const body = asset[encoding];
+    res.writeHead(200, {
+      'content-type': asset.type,
+      'cache-control': 'public, max-age=31536000, immutable',
+      vary: 'Accept-Encoding',
+      'content-encoding': encoding,
+      'content-length': String(body.length),
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return true;
+  };
 }

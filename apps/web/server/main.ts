@@ -13,7 +13,11 @@ async function main(): Promise<void> {
     const app = next({ dev: false, dir: webDir, quiet: true });
     await app.prepare();
     const handle = app.getRequestHandler();
-    pages = { handle: (req, res) => handle(req, res), close: () => app.close() };
+    pages = {
+      handle: (req, res) => handle(req, res),
+      close: () => app.close(),
+      staticDir: join(webDir, '.next/static'),
+    };
   }
   const portal = await startPortalServer({
     env,

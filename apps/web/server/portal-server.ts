@@ -31,7 +31,7 @@ import {
   type Logger,
 } from '@portal/core';
 import { migrateDatabase, openDatabase, pgClientConfig } from '@portal/db';
-import { createPageCompression, staticBody } from './compress.ts';
+import { createPageCompression, precompressedAssets, staticBody } from './compress.ts';
 import { applyPagePolicy } from './csp.ts';
 import { applyPageConfig } from './page-config.ts';
 import { lendPageServices } from './page-services.ts';
@@ -42,6 +42,8 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<voi
 export interface Pages {
   handle: Handler;
   close(): Promise<void>;
+  /** Next's `.next/static`: its precompressed files (scripts/precompress.mjs) are sent from here. */
+  staticDir?: string;
 }
 
 export interface PortalServer {
@@ -139,6 +141,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   // Compressed once, here: consumers fetch the document to generate clients (about 120 KB, 12 KB in brotli).
   const openapi = staticBody(JSON.stringify(buildOpenApiDocument()));
   const compressPages = createPageCompression();
+  const sendAsset = options.pages?.staticDir ? await precompressedAssets(options.pages.staticDir) : () => false;
   // The pages render their first data on the server (lib/page-data.ts) through this Core, with the page's cookie.
   const pageRequest = lendPageServices({
     router: appRouter,
@@ -169,6 +172,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
     }
     if (path.startsWith(TRPC_BASE_PATH)) return trpc(req, res);
     if (options.pages) {
+      if (path.startsWith('/_next/static/') && sendAsset(req, res)) return;
       applyPagePolicy(req, res);
       applyPageConfig(req, { fallbackSeconds: env.MATCH_FALLBACK_SECONDS });
       const pages = options.pages;

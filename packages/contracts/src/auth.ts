@@ -1,24 +1,33 @@
 import { z } from 'zod';
-import { noNul, NUL_MESSAGE } from './chat.ts';
+import {
+  MAX_LOGIN_USERNAME_LENGTH,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  noNul,
+  RULE_MESSAGES,
+  USERNAME_PATTERN,
+} from './rules.ts';
 
-/** SPEC §2: 3–20 of a–z, 0–9 and "_". */
-export const ZUsername = z.string().regex(/^[a-z0-9_]{3,20}$/, 'Use 3-20 lowercase letters, digits or "_".');
+export const ZUsername = z.string().regex(USERNAME_PATTERN, RULE_MESSAGES.username);
 
 /** 10–200 characters, taken as typed (no trimming: spaces are characters too). */
-export const ZPassword = z.string().min(10, 'At least 10 characters.').max(200, 'At most 200 characters.');
+export const ZPassword = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, RULE_MESSAGES.passwordShort)
+  .max(MAX_PASSWORD_LENGTH, RULE_MESSAGES.passwordLong);
 
 export const ZCredentials = z.object({ username: ZUsername, password: ZPassword });
 export type TCredentials = z.infer<typeof ZCredentials>;
 
 /** Login checks the stored hash only: any non-empty string up to the password limit is a fair guess. */
 export const ZLoginInput = z.object({
-  username: z.string().min(1).max(64).refine(noNul, NUL_MESSAGE),
-  password: z.string().min(1).max(200),
+  username: z.string().min(1).max(MAX_LOGIN_USERNAME_LENGTH).refine(noNul, RULE_MESSAGES.nul),
+  password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
 });
 
 /** The current password is checked against the stored hash, as a login is; the new one follows the register rule. */
 export const ZPasswordChange = z.object({
-  current_password: z.string().min(1).max(200),
+  current_password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
   new_password: ZPassword,
 });
 export type TPasswordChange = z.infer<typeof ZPasswordChange>;

@@ -1,22 +1,19 @@
 import { z } from 'zod';
 import { ZChatToken } from './ids.ts';
+import { MAX_MESSAGE_LENGTH, noNul, RULE_MESSAGES } from './rules.ts';
 
-export const MAX_MESSAGE_LENGTH = 2000;
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
 /** Message ids are 32-bit in the database. */
 export const ZMessageId = z.number().int().positive().max(2_147_483_647);
 
 /** 1–2000 characters after trimming; stored and returned as plain text. */
-/** PostgreSQL text cannot hold U+0000: such input is malformed, not a server error. */
-export const noNul = (text: string): boolean => !text.includes('\u0000');
-export const NUL_MESSAGE = 'NUL characters are not allowed.';
 
 export const ZMessageText = z
   .string()
-  .refine(noNul, NUL_MESSAGE)
+  .refine(noNul, RULE_MESSAGES.nul)
   .transform((text) => text.trim())
-  .pipe(z.string().min(1, 'Write something first.').max(MAX_MESSAGE_LENGTH, 'At most 2000 characters.'));
+  .pipe(z.string().min(1, RULE_MESSAGES.messageEmpty).max(MAX_MESSAGE_LENGTH, RULE_MESSAGES.messageLong));
 
 export const ZChatState = z.enum(['active', 'ended', 'expired']);
 

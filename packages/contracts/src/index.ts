@@ -9,6 +9,7 @@ export * from './ids.ts';
 export * from './interests.ts';
 export * from './match.ts';
 export * from './moderation.ts';
+export * from './rules.ts';
 export * from './session.ts';
 export * from './socket.ts';
 export * from './transport.ts';

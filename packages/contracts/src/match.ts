@@ -1,16 +1,14 @@
 import { z } from 'zod';
+import { INTEREST_PATTERN, MAX_INTERESTS, RULE_MESSAGES } from './rules.ts';
 
-export const INTEREST_PATTERN = /^[a-z0-9]{3,12}$/;
-export const MAX_INTERESTS = 3;
-
-/** One interest tag. The web picker validates chips with this same schema. */
-export const ZInterest = z.string().regex(INTEREST_PATTERN, 'Use 3-12 lowercase letters or digits.');
+/** One interest tag (the web picker checks chips with `checkInterest`, the same rule). */
+export const ZInterest = z.string().regex(INTEREST_PATTERN, RULE_MESSAGES.interest);
 
 /** 1–3 tags; repeated tags count once, first occurrence keeps its place. */
 export const ZInterests = z
   .array(ZInterest)
   .transform((tags) => [...new Set(tags)])
-  .refine((tags) => tags.length >= 1 && tags.length <= MAX_INTERESTS, 'Pick one to three interests.');
+  .refine((tags) => tags.length >= 1 && tags.length <= MAX_INTERESTS, RULE_MESSAGES.interests);
 
 export type TInterests = z.output<typeof ZInterests>;
 

@@ -1,17 +1,16 @@
 import { z } from 'zod';
-import { noNul, NUL_MESSAGE } from './chat.ts';
 import { ZChatToken, ZId } from './ids.ts';
+import { MAX_REASON_LENGTH, noNul, RULE_MESSAGES } from './rules.ts';
 
-export const MAX_REASON_LENGTH = 500;
 /** How many of a chat's last messages a report keeps for the moderators. */
 export const REPORT_EXCERPT_SIZE = 20;
 
 /** Why someone reports, blocks or suspends: 1–500 characters after trimming. */
 export const ZReason = z
   .string()
-  .refine(noNul, NUL_MESSAGE)
+  .refine(noNul, RULE_MESSAGES.nul)
   .transform((text) => text.trim())
-  .pipe(z.string().min(1, 'Give a reason.').max(MAX_REASON_LENGTH, 'At most 500 characters.'));
+  .pipe(z.string().min(1, RULE_MESSAGES.reasonEmpty).max(MAX_REASON_LENGTH, RULE_MESSAGES.reasonLong));
 
 export const ZReportInput = z.object({ token: ZChatToken, reason: ZReason });
 

@@ -1,6 +1,7 @@
 'use client';
 
-import { ZLoginInput, ZPassword, ZUsername, type TSession } from '@portal/contracts';
+import type { TSession } from '@portal/contracts';
+import { checkPassword, checkUsername, isLoginPassword, isLoginUsername } from '@portal/contracts/browser';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
@@ -22,20 +23,21 @@ const NOT_USERNAME = /[^a-z0-9_]/;
 
 function usernameIssue(mode: Mode, value: string): string | null {
   if (value === '') return 'Enter a username.';
-  if (mode === 'login') return ZLoginInput.shape.username.safeParse(value).success ? null : 'This is too long.';
-  const result = ZUsername.safeParse(value);
-  return result.success ? null : (result.error.issues[0]?.message ?? 'This is not a valid username.');
+  if (mode === 'login') return isLoginUsername(value) ? null : 'This is too long.';
+  const result = checkUsername(value);
+  return result.ok ? null : result.message;
 }
 
 function passwordIssue(mode: Mode, value: string): string | null {
   if (value === '') return 'Enter a password.';
-  const result = (mode === 'login' ? ZLoginInput.shape.password : ZPassword).safeParse(value);
-  return result.success ? null : (result.error.issues[0]?.message ?? 'This is not a valid password.');
+  if (mode === 'login') return isLoginPassword(value) ? null : 'This is too long.';
+  const result = checkPassword(value);
+  return result.ok ? null : result.message;
 }
 
 /**
  * The login and register form: labelled fields checked live with the shared
- * zod schemas (after a field is left, or at once for impossible characters),
+ * rules (after a field is left, or at once for impossible characters),
  * the server's refusals next to the field they are about, then on to `next`.
  */
 export function CredentialsForm({ mode, next }: { mode: Mode; next: string }) {

@@ -1,6 +1,7 @@
 'use client';
 
-import { MAX_INTERESTS, ZInterest, type TPopularInterest } from '@portal/contracts';
+import type { TPopularInterest } from '@portal/contracts';
+import { checkInterest, MAX_INTERESTS } from '@portal/contracts/browser';
 import { useId, useState, type ChangeEvent, type KeyboardEvent, type RefObject } from 'react';
 import { describeWait, usePopularInterests } from '../../lib/popular.ts';
 
@@ -11,8 +12,8 @@ export const SUGGESTED_INTERESTS = ['music', 'gaming', 'movies', 'books', 'trave
 const normalize = (value: string): string => value.trim().toLowerCase();
 
 function issueOf(value: string): string | null {
-  const result = ZInterest.safeParse(value);
-  return result.success ? null : (result.error.issues[0]?.message ?? 'This is not a valid interest.');
+  const result = checkInterest(value);
+  return result.ok ? null : result.message;
 }
 
 interface Props {
@@ -28,7 +29,7 @@ interface Props {
   disabled?: boolean;
 }
 
-/** Chips for 1–3 interests, checked live with the shared `ZInterest` schema. */
+/** Chips for 1–3 interests, checked live with the shared rule (`checkInterest`). */
 export function InterestPicker({
   tags,
   onChange,

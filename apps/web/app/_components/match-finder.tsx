@@ -1,13 +1,7 @@
 'use client';
 
-import {
-  matchStateEtag,
-  MAX_INTERESTS,
-  ZInterest,
-  ZInterests,
-  type TErrorCode,
-  type TMatchState,
-} from '@portal/contracts';
+import type { TErrorCode, TMatchState } from '@portal/contracts';
+import { checkInterest, checkInterests, matchStateEtag, MAX_INTERESTS } from '@portal/contracts/browser';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import {
@@ -303,7 +297,7 @@ export function MatchFinder({ fallbackSeconds }: { fallbackSeconds: number }) {
     const typed = draft.trim().toLowerCase();
     if (typed !== '') {
       // A valid tag still in the input counts; an invalid one is already explained under the input.
-      if (!ZInterest.safeParse(typed).success) {
+      if (!checkInterest(typed).ok) {
         inputRef.current?.focus();
         return;
       }
@@ -317,14 +311,14 @@ export function MatchFinder({ fallbackSeconds }: { fallbackSeconds: number }) {
       setTags(next);
       setDraft('');
     }
-    const parsed = ZInterests.safeParse(next);
-    if (!parsed.success) {
-      setFormMessage(parsed.error.issues[0]?.message ?? 'Pick one to three interests.');
+    const parsed = checkInterests(next);
+    if (!parsed.ok) {
+      setFormMessage(parsed.message);
       inputRef.current?.focus();
       return;
     }
     setFormMessage(null);
-    await begin(parsed.data);
+    await begin(parsed.value);
   }
 
   async function begin(interests: string[]) {

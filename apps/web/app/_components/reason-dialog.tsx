@@ -1,6 +1,6 @@
 'use client';
 
-import { MAX_REASON_LENGTH, ZReason } from '@portal/contracts';
+import { checkReason, MAX_REASON_LENGTH } from '@portal/contracts/browser';
 import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { describeError } from '../../lib/errors.ts';
 import { useModalDialog } from './use-modal-dialog.ts';
@@ -22,7 +22,7 @@ interface Props {
 
 /**
  * A modal asking why (reports, blocks, suspensions), checked live with the
- * shared `ZReason` schema. A native <dialog> opened with showModal(): the
+ * shared rule (`checkReason`). A native <dialog> opened with showModal(): the
  * browser keeps focus inside, closes it on Escape and gives focus back to the
  * button that opened it.
  */
@@ -42,8 +42,8 @@ export function ReasonDialog({
   const [tried, setTried] = useState(false);
 
   const empty = text.trim() === '';
-  const check = ZReason.safeParse(text);
-  const issue = optional && empty ? null : check.success ? null : (check.error.issues[0]?.message ?? 'Give a reason.');
+  const check = checkReason(text);
+  const issue = optional && empty ? null : check.ok ? null : check.message;
   // Too long is worth saying at once; empty only after an attempt to confirm.
   const shownIssue = text.length > MAX_REASON_LENGTH || tried ? issue : null;
 
@@ -55,7 +55,7 @@ export function ReasonDialog({
       inputRef.current?.focus();
       return;
     }
-    await confirm(() => onConfirm(check.success && !empty ? check.data : undefined));
+    await confirm(() => onConfirm(check.ok && !empty ? check.value : undefined));
   }
 
   return (

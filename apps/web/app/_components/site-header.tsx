@@ -18,6 +18,10 @@ const NAV = [
 
 const MODERATION = { href: '/moderation', label: 'Moderation' } as const;
 
+// The header's links are on every page and every page renders per request: prefetching them
+// as they scroll into view would cost each visit a server render of every page linked (two
+// requests each) and the parsing of those answers, during the page's own start. A click fetches.
+
 export function SiteHeader() {
   const pathname = usePathname();
   const ready = useSessionReady();
@@ -26,14 +30,14 @@ export function SiteHeader() {
   return (
     <header className="site-header">
       <div className="site-header-inner">
-        <Link href="/" className="brand">
+        <Link href="/" className="brand" prefetch={false}>
           Portal
         </Link>
         <nav aria-label="Main">
           <ul className="nav-list">
             {nav.map((item) => (
               <li key={item.href}>
-                <Link href={item.href} aria-current={pathname === item.href ? 'page' : undefined}>
+                <Link href={item.href} prefetch={false} aria-current={pathname === item.href ? 'page' : undefined}>
                   {item.label}
                 </Link>
               </li>
@@ -86,13 +90,18 @@ function Account({ session, pathname }: { session: TSession; pathname: string })
       {session.kind === 'stranger' ? (
         <ul className="account-actions">
           <li>
-            <Link href={authHref('/login', afterLogin)} aria-current={pathname === '/login' ? 'page' : undefined}>
+            <Link
+              href={authHref('/login', afterLogin)}
+              prefetch={false}
+              aria-current={pathname === '/login' ? 'page' : undefined}
+            >
               Log in
             </Link>
           </li>
           <li>
             <Link
               href={authHref('/register', back)}
+              prefetch={false}
               className="button button-small"
               aria-current={pathname === '/register' ? 'page' : undefined}
             >

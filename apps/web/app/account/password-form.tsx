@@ -1,6 +1,6 @@
 'use client';
 
-import { ZPassword } from '@portal/contracts';
+import { checkPassword } from '@portal/contracts/browser';
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { appCodeOf, describeError } from '../../lib/errors.ts';
 import { trpc } from '../../lib/trpc.ts';
@@ -21,9 +21,8 @@ export function PasswordForm({ username }: { username: string }) {
   const [status, setStatus] = useState('');
 
   const currentIssue = current === '' ? 'Enter your current password.' : null;
-  const parsed = ZPassword.safeParse(next);
-  const nextIssue =
-    next === '' ? 'Enter a new password.' : parsed.success ? null : (parsed.error.issues[0]?.message ?? 'Not valid.');
+  const parsed = checkPassword(next);
+  const nextIssue = next === '' ? 'Enter a new password.' : parsed.ok ? null : parsed.message;
 
   async function submit(event: FormEvent) {
     event.preventDefault();

@@ -3,11 +3,10 @@
 import type { TBlock } from '@portal/contracts';
 import { useState } from 'react';
 import { describeError } from '../../lib/errors.ts';
+import { formatDateTime } from '../../lib/time.ts';
 import { trpc } from '../../lib/trpc.ts';
 import { MatchedOn, matchedText } from '../_components/matched-on.tsx';
 import { QueryStatus } from '../_components/query-status.tsx';
-
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /** `headingLevel`: each block's title, one below the heading of the section the list is in. */
 export function BlockList({ headingLevel = 2 }: { headingLevel?: 2 | 3 }) {
@@ -51,7 +50,7 @@ function BlockItem({ block, headingLevel }: { block: TBlock; headingLevel: 2 | 3
       <Heading className="chat-card-title">{block.label}</Heading>
       <p className="chat-card-meta">
         <MatchedOn interest={block.matched_interest} />, blocked{' '}
-        <time dateTime={block.created_at}>{dateFormat.format(new Date(block.created_at))}</time>
+        <time dateTime={block.created_at}>{formatDateTime(block.created_at)}</time>
       </p>
       <button type="button" className="button button-small" onClick={() => void unblock()} disabled={lift.isPending}>
         Unblock

@@ -1,6 +1,7 @@
 'use client';
 
-import { MAX_REASON_LENGTH, ZReason, type TModerationResult } from '@portal/contracts';
+import type { TModerationResult } from '@portal/contracts';
+import { checkReason, MAX_REASON_LENGTH } from '@portal/contracts/browser';
 import { useId, useState, type FormEvent } from 'react';
 import { serverMessageOf } from '../../lib/errors.ts';
 
@@ -23,17 +24,18 @@ export function LiftForm({ title, idLabel, submitLabel, onLift, describeDone }: 
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
   const trimmed = target.trim();
   const targetIssue = trimmed === '' ? `Enter the ${idLabel.toLowerCase()}.` : null;
-  const noteCheck = ZReason.optional().safeParse(note.trim() === '' ? undefined : note);
-  const noteIssue = noteCheck.success ? null : (noteCheck.error.issues[0]?.message ?? 'Check the note.');
+  // The note is optional: left empty, the lift goes without one.
+  const noteCheck = note.trim() === '' ? { ok: true as const, value: undefined } : checkReason(note);
+  const noteIssue = noteCheck.ok ? null : noteCheck.message;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setTried(true);
-    if (targetIssue || !noteCheck.success || busy) return;
+    if (targetIssue || !noteCheck.ok || busy) return;
     setBusy(true);
     setOutcome(null);
     try {
-      const result = await onLift(trimmed, noteCheck.data);
+      const result = await onLift(trimmed, noteCheck.value);
       setOutcome({ ok: true, text: describeDone(result) });
       setTarget('');
       setNote('');

@@ -1,6 +1,6 @@
 'use client';
 
-import { MAX_MESSAGE_LENGTH, ZMessageText } from '@portal/contracts';
+import { checkMessageText, MAX_MESSAGE_LENGTH } from '@portal/contracts/browser';
 import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 
 /** Show the character count once a message gets this long. */
@@ -18,19 +18,19 @@ export function Composer({ disabled, onSend, onTyping }: Props) {
   const [text, setText] = useState('');
   const [tried, setTried] = useState(false);
   const inputRef = useRef<HTMLTextAreaElement>(null);
-  const check = ZMessageText.safeParse(text);
-  const issue = check.success ? null : (check.error.issues[0]?.message ?? 'This message cannot be sent.');
+  const check = checkMessageText(text);
+  const issue = check.ok ? null : check.message;
   // Too long is worth saying at once; empty only after an attempt to send.
   const shownIssue = text.length > MAX_MESSAGE_LENGTH || tried ? issue : null;
 
   function submit(event?: FormEvent) {
     event?.preventDefault();
     if (disabled) return;
-    if (!check.success) {
+    if (!check.ok) {
       setTried(true);
       return;
     }
-    if (onSend(check.data)) {
+    if (onSend(check.value)) {
       setText('');
       setTried(false);
     }

@@ -2,9 +2,8 @@
 
 import type { TMessage } from '@portal/contracts';
 import { memo, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { formatTime } from '../../../lib/time.ts';
 import type { PendingMessage } from './chat-state.ts';
-
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
 /** Within this many pixels of the bottom, new messages keep the view pinned to the bottom. */
 const STICK_PX = 80;
@@ -81,7 +80,7 @@ export const MessageLog = memo(function MessageLog({ messages, pending, partner 
                 )}
                 <p className="msg-meta">
                   <span className="sr-only">{message.from === 'me' ? 'You' : partner}, </span>
-                  <time dateTime={message.created_at}>{timeFormat.format(new Date(message.created_at))}</time>
+                  <time dateTime={message.created_at}>{formatTime(message.created_at)}</time>
                 </p>
               </li>
             ))}

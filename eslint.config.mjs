@@ -28,8 +28,11 @@ export default tseslint.config(
   },
   {
     // The web app's browser code: zod stays out of its bundle (packages/contracts/src/rules.ts says why),
-    // so it takes values from `@portal/contracts/browser` and only types from the package root.
+    // so it takes values from `@portal/contracts/browser` and only types from the package root; the
+    // server packages bring zod with them, so types only from those too. app/docs/reference.ts runs on
+    // the server alone.
     files: ['apps/web/app/**', 'apps/web/lib/**'],
+    ignores: ['apps/web/app/docs/reference.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -40,10 +43,23 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'Import values from @portal/contracts/browser.',
             },
+            ...['@portal/api', '@portal/core', '@portal/db'].map((name) => ({
+              name,
+              allowTypeImports: true,
+              message: 'Server code: the browser bundle takes only its types.',
+            })),
             { name: 'zod', message: 'The browser bundle carries no zod: use the checks in @portal/contracts/browser.' },
           ],
+          patterns: [{ group: ['zod/*'], message: 'The browser bundle carries no zod.' }],
         },
       ],
+    },
+  },
+  {
+    // What @portal/contracts/browser exports stays free of zod.
+    files: ['packages/contracts/src/{browser,errors,etag,rules,transport}.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ['zod'], patterns: ['zod/*'] }],
     },
   },
   {

@@ -80,7 +80,7 @@ export class PortalSocket {
     ws?.close();
   }
 
-  /** Every server event, already validated. Returns the unsubscribe function. */
+  /** Every server event of a kind (`type`) the page can read. Returns the unsubscribe function. */
   subscribe(listener: EventListener): () => void {
     this.#listeners.add(listener);
     return () => {
@@ -207,8 +207,8 @@ export class PortalSocket {
     // The server's events are checked where they are made (ZServerEvent, in the server's tests);
     // here only their kind, so that the page carries no schema library. A kind this page does
     // not know is passed on and ignored by every listener.
-    if (typeof raw !== 'object' || raw === null || typeof (raw as { type?: unknown }).type !== 'string') return;
-    const event = raw as TServerEvent;
+    if (!isServerEvent(raw)) return;
+    const event = raw;
     if (event.type === 'message') this.#noteId(event.token, event.message.id);
     if (event.type === 'joined') for (const message of event.messages) this.#noteId(event.token, message.id);
     for (const listener of this.#listeners) listener(event);
@@ -238,6 +238,16 @@ export class PortalSocket {
     ws.close();
     this.#scheduleRetry();
   };
+}
+
+/** A server event's kind, and the message ids the socket keeps count of, are what it relies on. */
+function isServerEvent(raw: unknown): raw is TServerEvent {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const event = raw as { type?: unknown; message?: { id?: unknown }; messages?: unknown };
+  if (typeof event.type !== 'string') return false;
+  if (event.type === 'message') return typeof event.message?.id === 'number';
+  if (event.type === 'joined') return Array.isArray(event.messages);
+  return true;
 }
 
 function maxId(a: number | undefined, b: number | undefined): number | undefined {

@@ -83,20 +83,23 @@ const ASSET_TYPES: Record<string, string> = {
 /**
  * Next's immutable build output (`/_next/static/...`) in the forms scripts/precompress.mjs
  * wrote at build time: brotli and gzip at their highest settings, read into memory at
- * start (a few hundred KB). Answers a GET or HEAD that accepts one of them and returns
- * true; anything else (no such file, no encoding accepted) is left to Next.
+ * start (about a megabyte, most of it Swagger UI's bundle). Answers a GET or HEAD that
+ * accepts one of them and returns true; anything else (no such file, no encoding
+ * accepted) is left to Next. No ETag or ranges: the names are hashed and the files never change.
  */
 export async function precompressedAssets(
   staticDir: string,
 ): Promise<(req: IncomingMessage, res: ServerResponse) => boolean> {
   const assets = new Map<string, { type: string; br: Buffer; gzip: Buffer }>();
-  const entries = await readdir(staticDir, { recursive: true, withFileTypes: true }).catch(() => []);
-  for (const entry of entries) {
+  for (const entry of await readdir(staticDir, { recursive: true, withFileTypes: true })) {
     const extension = /\.(\w+)\.br$/.exec(entry.name)?.[1];
     const type = extension && ASSET_TYPES[extension];
     if (!entry.isFile() || !type) continue;
     const path = join(entry.parentPath, entry.name.slice(0, -'.br'.length));
-    const [br, gzip] = await Promise.all([readFile(`${path}.br`), readFile(`${path}.gz`)]);
+    // Half a pair (an interrupted build) is left to Next, which compresses as it sends.
+    const gzip = await readFile(`${path}.gz`).catch(() => null);
+    if (!gzip) continue;
+    const br = await readFile(`${path}.br`);
     const url = `/_next/static/${relative(staticDir, path).split(sep).join('/')}`;
     assets.set(url, { type, br, gzip });
   }

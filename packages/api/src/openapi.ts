@@ -32,7 +32,7 @@ While the database is unreachable or too slow (every statement has a time limit)
 answers 503 \`ERR_UNAVAILABLE\` with \`Retry-After\` in seconds; service resumes by itself when the database is back.`;
 
 const SOCKET_DESCRIPTION = `Upgrade with the \`psession\` cookie (and, from a browser, our own Origin). JSON text frames,
-validated by the same zod schemas the web app uses (\`ZClientEvent\`, \`ZServerEvent\` in @portal/contracts).
+validated by the server with the zod schemas \`ZClientEvent\` and \`ZServerEvent\` (@portal/contracts).
 
 Client → server: \`{"type":"join","token","after"?}\` (start receiving a chat; \`after\` = last message id you have,
 to receive what came since: the newest 100 at most), \`{"type":"message","token","text"}\`, \`{"type":"typing","token"}\`,

@@ -24,6 +24,8 @@ export const test = base.extend<{ alice: Page; bob: Page; closeContexts: void },
       // Every page of every test ran under the CSP: none of it may have been refused.
       const seen = cspViolations.splice(0);
       expect(seen, 'Content-Security-Policy violations').toEqual([]);
+      // And every server-rendered page hydrated as it was sent, in a time zone not the server's.
+      expect(hydrationErrors.splice(0), 'hydration errors').toEqual([]);
     },
     { auto: true },
   ],
@@ -51,10 +53,24 @@ async function watchCsp(context: BrowserContext): Promise<void> {
   });
 }
 
+/** Hydration errors any page reported during the current test (React reports them as uncaught errors). */
+const hydrationErrors: string[] = [];
+
+/**
+ * Each person lives in a time zone the server is not in (it runs in UTC), so that a page
+ * whose server HTML depends on the clock's zone fails to hydrate here as it would for them.
+ */
+const PERSON_TIME_ZONE = 'Pacific/Auckland';
+
 /** One more person: a browser context of their own (closed at the end of the test). */
 export async function person(browser: Browser): Promise<Page> {
-  const context = await browser.newContext();
+  const context = await browser.newContext({ timezoneId: PERSON_TIME_ZONE });
   await watchCsp(context);
+  context.on('weberror', (error) => {
+    const text = String(error.error());
+    // React's production codes for a server/client mismatch (418, 423, 425) and its own wording.
+    if (/error #4(18|23|25)\b|hydrat/i.test(text)) hydrationErrors.push(`${error.page()?.url()}: ${text}`);
+  });
   return context.newPage();
 }
 

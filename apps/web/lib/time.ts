@@ -45,3 +45,15 @@ export function formatTime(iso: string): string {
   timeFormat ??= new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
   return timeFormat.format(date);
 }
+
+/**
+ * An ISO timestamp as the same text on any machine, server or browser, whatever its
+ * zone and language: "2026-05-12 14:05 UTC", or "14:05 UTC" for `time`.
+ */
+export function formatUtc(iso: string, show: 'datetime' | 'time'): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const text = date.toISOString();
+  const time = `${text.slice(11, 16)} UTC`;
+  return show === 'time' ? time : `${text.slice(0, 10)} ${time}`;
+}

@@ -4,6 +4,7 @@ import type { TSessionSummary } from '@portal/contracts';
 import { useState } from 'react';
 import { describeError } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/time.ts';
+import { LocalTime } from '../_components/local-time.tsx';
 import { trpc } from '../../lib/trpc.ts';
 import { QueryStatus } from '../_components/query-status.tsx';
 
@@ -70,13 +71,12 @@ function SessionItem({ session, onSignedOut }: { session: TSessionSummary; onSig
   const utils = trpc.useUtils();
   const revoke = trpc.auth.revokeSession.useMutation();
   const [failure, setFailure] = useState<string | null>(null);
-  const lastSeen = formatDateTime(session.last_seen_at);
 
   async function signOut() {
     setFailure(null);
     try {
       await revoke.mutateAsync({ id: session.id });
-      onSignedOut(`${session.device} (last seen ${lastSeen}) was signed out.`);
+      onSignedOut(`${session.device} (last seen ${formatDateTime(session.last_seen_at)}) was signed out.`);
     } catch (error) {
       setFailure(describeError(error));
     }
@@ -96,8 +96,7 @@ function SessionItem({ session, onSignedOut }: { session: TSessionSummary; onSig
         )}
       </h3>
       <p className="chat-card-meta">
-        Last seen <time dateTime={session.last_seen_at}>{lastSeen}</time>, started{' '}
-        <time dateTime={session.created_at}>{formatDateTime(session.created_at)}</time>
+        Last seen <LocalTime iso={session.last_seen_at} />, started <LocalTime iso={session.created_at} />
       </p>
       {!session.current && (
         <button
@@ -109,7 +108,7 @@ function SessionItem({ session, onSignedOut }: { session: TSessionSummary; onSig
           Sign out
           <span className="sr-only">
             {' '}
-            {session.device}, last seen {lastSeen}
+            {session.device}, last seen <LocalTime iso={session.last_seen_at} />
           </span>
         </button>
       )}

@@ -3,8 +3,8 @@
 import type { TBlock } from '@portal/contracts';
 import { useState } from 'react';
 import { describeError } from '../../lib/errors.ts';
-import { formatDateTime } from '../../lib/time.ts';
 import { trpc } from '../../lib/trpc.ts';
+import { LocalTime } from '../_components/local-time.tsx';
 import { MatchedOn, matchedText } from '../_components/matched-on.tsx';
 import { QueryStatus } from '../_components/query-status.tsx';
 
@@ -49,8 +49,7 @@ function BlockItem({ block, headingLevel }: { block: TBlock; headingLevel: 2 | 3
     <li className="chat-card" data-testid="block-item">
       <Heading className="chat-card-title">{block.label}</Heading>
       <p className="chat-card-meta">
-        <MatchedOn interest={block.matched_interest} />, blocked{' '}
-        <time dateTime={block.created_at}>{formatDateTime(block.created_at)}</time>
+        <MatchedOn interest={block.matched_interest} />, blocked <LocalTime iso={block.created_at} />
       </p>
       <button type="button" className="button button-small" onClick={() => void unblock()} disabled={lift.isPending}>
         Unblock

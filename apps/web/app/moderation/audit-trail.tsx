@@ -1,7 +1,7 @@
 'use client';
 
 import type { TAuditAction, TAuditEntry } from '@portal/contracts';
-import { formatDateTime } from '../../lib/time.ts';
+import { LocalTime } from '../_components/local-time.tsx';
 
 const ACTION_TEXT: Record<TAuditAction, string> = {
   block: 'Blocked',
@@ -36,7 +36,7 @@ export function AuditTrail({ entries, titleId }: { entries: TAuditEntry[]; title
           {entries.map((entry) => (
             <tr key={entry.id}>
               <td>
-                <time dateTime={entry.created_at}>{formatDateTime(entry.created_at)}</time>
+                <LocalTime iso={entry.created_at} />
               </td>
               <td>{whoDid(entry)}</td>
               <td>{ACTION_TEXT[entry.action]}</td>

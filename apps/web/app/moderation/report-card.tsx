@@ -2,7 +2,7 @@
 
 import type { TParty, TReport } from '@portal/contracts';
 import { useId } from 'react';
-import { formatDateTime, formatTime } from '../../lib/time.ts';
+import { LocalTime } from '../_components/local-time.tsx';
 import { MatchedOn } from '../_components/matched-on.tsx';
 
 export type TReportAction = 'block' | 'suspend' | 'dismiss';
@@ -20,7 +20,7 @@ export function ReportCard({ report, onAction }: { report: TReport; onAction: (a
         Report on {stranger ? 'a stranger' : reported.username}
       </h3>
       <p className="report-meta">
-        Filed <time dateTime={report.created_at}>{formatDateTime(report.created_at)}</time> by {nameOf(reporter)}
+        Filed <LocalTime iso={report.created_at} /> by {nameOf(reporter)}
         {' · '}
         <MatchedOn interest={report.matched_interest} lowercase />
       </p>
@@ -63,9 +63,7 @@ export function ReportCard({ report, onAction }: { report: TReport; onAction: (a
                 <span className="excerpt-who">
                   {line.from === 'reported' ? `Reported (${nameOf(reported)})` : `Reporter (${nameOf(reporter)})`}
                 </span>{' '}
-                <time dateTime={line.created_at} className="excerpt-time">
-                  {formatTime(line.created_at)}
-                </time>
+                <LocalTime iso={line.created_at} show="time" className="excerpt-time" />
                 <p className="excerpt-text">{line.text}</p>
               </li>
             ))}

@@ -2,7 +2,7 @@
 
 import type { TMessage } from '@portal/contracts';
 import { memo, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { formatTime } from '../../../lib/time.ts';
+import { LocalTime } from '../../_components/local-time.tsx';
 import type { PendingMessage } from './chat-state.ts';
 
 /** Within this many pixels of the bottom, new messages keep the view pinned to the bottom. */
@@ -80,7 +80,7 @@ export const MessageLog = memo(function MessageLog({ messages, pending, partner 
                 )}
                 <p className="msg-meta">
                   <span className="sr-only">{message.from === 'me' ? 'You' : partner}, </span>
-                  <time dateTime={message.created_at}>{formatTime(message.created_at)}</time>
+                  <LocalTime iso={message.created_at} show="time" />
                 </p>
               </li>
             ))}

@@ -16,9 +16,6 @@ const config: NextConfig = {
   // The server compresses pages itself, with brotli where accepted (server/compress.ts); Next's is gzip only.
   compress: false,
   reactStrictMode: true,
-  // Each page carries its stylesheet (15 KB, 5 KB in brotli) instead of linking it: the first
-  // paint needs no second round trip. The CSP allows those <style> elements by hash (server/csp.ts).
-  experimental: { inlineCss: true },
 };
 
 export default config;

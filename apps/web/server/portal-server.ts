@@ -32,7 +32,7 @@ import {
 } from '@portal/core';
 import { migrateDatabase, openDatabase, pgClientConfig } from '@portal/db';
 import { createPageCompression, precompressedAssets, staticBody } from './compress.ts';
-import { applyPagePolicy, stylesheetHashes } from './csp.ts';
+import { applyPagePolicy } from './csp.ts';
 import { applyPageConfig } from './page-config.ts';
 import { lendPageServices } from './page-services.ts';
 import { allowedOrigins, databaseOptions, rateLimits, coreConfig, type TEnv } from './env.ts';
@@ -141,9 +141,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   // Compressed once, here: consumers fetch the document to generate clients (about 120 KB, 12 KB in brotli).
   const openapi = staticBody(JSON.stringify(buildOpenApiDocument()));
   const compressPages = createPageCompression();
-  const staticDir = options.pages?.staticDir;
-  const sendAsset = staticDir ? await precompressedAssets(staticDir) : () => false;
-  const styleHashes = staticDir ? await stylesheetHashes(staticDir) : [];
+  const sendAsset = options.pages?.staticDir ? await precompressedAssets(options.pages.staticDir) : () => false;
   // The pages render their first data on the server (lib/page-data.ts) through this Core, with the page's cookie.
   const pageRequest = lendPageServices({
     router: appRouter,
@@ -175,7 +173,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
     if (path.startsWith(TRPC_BASE_PATH)) return trpc(req, res);
     if (options.pages) {
       if (path.startsWith('/_next/static/') && sendAsset(req, res)) return;
-      applyPagePolicy(req, res, styleHashes);
+      applyPagePolicy(req, res);
       applyPageConfig(req, { fallbackSeconds: env.MATCH_FALLBACK_SECONDS });
       const pages = options.pages;
       // The middleware calls back at once; the page's promise goes on to the catch below.

@@ -212,6 +212,14 @@ describe('security headers on every response, and the pages CSP', () => {
       const body = (await request(server.url, asset)).text;
       expect(body, asset).not.toMatch(/\.swagger-ui \.opblock|SwaggerUIBundle/);
     }
+    // The scripts it runs up front carry V8's compile hint (scripts/compile-hints.mjs); the
+    // polyfills for browsers without modules do not.
+    const scripts = [...page.text.matchAll(/<script src="(\/_next\/static\/[^"]+\.js)"(?![^>]*noModule)/g)];
+    expect(scripts.length).toBeGreaterThan(3);
+    for (const [, script] of scripts) {
+      const body = (await request(server.url, script!)).text;
+      expect(body.startsWith('//# allFunctionsCalledOnLoad\n'), script).toBe(true);
+    }
   });
 });
 

@@ -13,4 +13,4 @@ if [ ! -x "$LH_DIR/node_modules/.bin/lighthouse" ]; then
   mkdir -p "$LH_DIR"
   npm install --prefix "$LH_DIR" --no-save --no-audit --no-fund -E lighthouse@12.2.3 >&2
 fi
-exec node apps/web/scripts/lighthouse.mjs "$LH_DIR/node_modules/.bin/lighthouse" "${1:-5}"
+exec node --import ./packages/db/scripts/ts-loader.mjs apps/web/scripts/lighthouse.ts "$LH_DIR/node_modules/.bin/lighthouse" "${1:-5}"

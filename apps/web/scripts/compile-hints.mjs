@@ -4,7 +4,7 @@
 // thread while they download, instead of one by one on the main thread as each is first
 // called, which is most of what a phone's main thread spends starting React and Next
 // (docs/web-app.md, "Page weight"). Scripts loaded on demand (Swagger UI on /docs) and the
-// legacy polyfills are left as they are. Run after `next build`, before precompress.mjs.
+// legacy polyfills are left as they are. Run after `next build`, before precompress.ts.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -26,6 +26,38 @@ export function preferredEncoding(acceptEncoding: string | string[] | undefined)
   return 'identity';
 }
 
+/** Brotli and gzip at their highest settings, for a body compressed once (at start, or at build time). */
+export function compressAtBest(body: Buffer): { gzip: Buffer; br: Buffer } {
+  return {
+    gzip: gzipSync(body, { level: 9 }),
+    br: brotliCompressSync(body, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+        [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+      },
+    }),
+  };
+}
+
+type Send = (req: IncomingMessage, res: ServerResponse, headers: Record<string, string>) => boolean;
+
+/** Sends the body in the encoding the request prefers, if it is one of those held; false (nothing sent) otherwise. */
+function negotiated(bodies: Partial<Record<Encoding, Buffer>>): Send {
+  return (req, res, headers) => {
+    const encoding = preferredEncoding(req.headers['accept-encoding']);
+    const body = bodies[encoding];
+    if (!body) return false;
+    res.writeHead(200, {
+      ...headers,
+      vary: 'Accept-Encoding',
+      'content-length': String(body.length),
+      ...(encoding === 'identity' ? {} : { 'content-encoding': encoding }),
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return true;
+  };
+}
+
 /** A fixed body compressed once at start, in each encoding, and served by negotiation. */
 export interface StaticBody {
   send(req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): void;
@@ -33,29 +65,7 @@ export interface StaticBody {
 
 export function staticBody(text: string): StaticBody {
   const identity = Buffer.from(text);
-  const bodies: Record<Encoding, Buffer> = {
-    identity,
-    gzip: gzipSync(identity, { level: 9 }),
-    br: brotliCompressSync(identity, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
-        [constants.BROTLI_PARAM_SIZE_HINT]: identity.length,
-      },
-    }),
-  };
-  return {
-    send(req, res, headers) {
-      const encoding = preferredEncoding(req.headers['accept-encoding']);
-      const body = bodies[encoding];
-      res.writeHead(200, {
-        ...headers,
-        vary: 'Accept-Encoding',
-        'content-length': String(body.length),
-        ...(encoding === 'identity' ? {} : { 'content-encoding': encoding }),
-      });
-      res.end(body);
-    },
-  };
+  return { send: negotiated({ identity, ...compressAtBest(identity) }) };
 }
 
 /**
@@ -81,16 +91,16 @@ const ASSET_TYPES: Record<string, string> = {
 };
 
 /**
- * Next's immutable build output (`/_next/static/...`) in the forms scripts/precompress.mjs
- * wrote at build time: brotli and gzip at their highest settings, read into memory at
- * start (about a megabyte, most of it Swagger UI's bundle). Answers a GET or HEAD that
- * accepts one of them and returns true; anything else (no such file, no encoding
- * accepted) is left to Next. No ETag or ranges: the names are hashed and the files never change.
+ * Next's immutable build output (`/_next/static/...`) in the forms scripts/precompress.ts
+ * wrote at build time (`compressAtBest`), read into memory at start (about a megabyte,
+ * most of it Swagger UI's bundle). Answers a GET or HEAD that accepts one of them and
+ * returns true; anything else (no such file, no encoding accepted) is left to Next. No
+ * ETag or ranges: the names are hashed and the files never change.
  */
 export async function precompressedAssets(
   staticDir: string,
 ): Promise<(req: IncomingMessage, res: ServerResponse) => boolean> {
-  const assets = new Map<string, { type: string; br: Buffer; gzip: Buffer }>();
+  const assets = new Map<string, { type: string; send: Send }>();
   for (const entry of await readdir(staticDir, { recursive: true, withFileTypes: true })) {
     const extension = /\.(\w+)\.br$/.exec(entry.name)?.[1];
     const type = extension && ASSET_TYPES[extension];
@@ -99,25 +109,15 @@ export async function precompressedAssets(
     // Half a pair (an interrupted build) is left to Next, which compresses as it sends.
     const gzip = await readFile(`${path}.gz`).catch(() => null);
     if (!gzip) continue;
-    const br = await readFile(`${path}.br`);
     const url = `/_next/static/${relative(staticDir, path).split(sep).join('/')}`;
-    assets.set(url, { type, br, gzip });
+    assets.set(url, { type, send: negotiated({ gzip, br: await readFile(`${path}.br`) }) });
   }
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const asset = assets.get((req.url ?? '').split('?', 1)[0]!);
-    if (!asset) return false;
-    const encoding = preferredEncoding(req.headers['accept-encoding']);
-    if (encoding === 'identity') return false;
-    const body = asset[encoding];
-    res.writeHead(200, {
-      'content-type': asset.type,
-      'cache-control': 'public, max-age=31536000, immutable',
-      vary: 'Accept-Encoding',
-      'content-encoding': encoding,
-      'content-length': String(body.length),
-    });
-    res.end(req.method === 'HEAD' ? undefined : body);
-    return true;
+    return (
+      asset !== undefined &&
+      asset.send(req, res, { 'content-type': asset.type, 'cache-control': 'public, max-age=31536000, immutable' })
+    );
   };
 }

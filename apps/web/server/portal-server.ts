@@ -42,7 +42,7 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<voi
 export interface Pages {
   handle: Handler;
   close(): Promise<void>;
-  /** Next's `.next/static`: its precompressed files (scripts/precompress.mjs) are sent from here. */
+  /** Next's `.next/static`: its precompressed files (scripts/precompress.ts) are sent from here. */
   staticDir?: string;
 }
 

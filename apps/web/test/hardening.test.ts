@@ -138,7 +138,7 @@ describe('security headers on every response, and the pages CSP', () => {
         expect(scrub(body, reply.headers), `${path} with ${accept}`).toBe(scrub(plain.body, plain.headers));
       }
     }
-    // The scripts were compressed at build time, at brotli's and gzip's best (scripts/precompress.mjs).
+    // The scripts were compressed at build time, at brotli's and gzip's best (scripts/precompress.ts).
     const plainScript = (await raw(script!)).body;
     const quick = brotliCompressSync(plainScript, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } });
     expect((await raw(script!, 'br')).body.length).toBeLessThan(quick.length * 0.95);

@@ -8,7 +8,6 @@ export const MAX_PAGE_SIZE = 100;
 export const ZMessageId = z.number().int().positive().max(2_147_483_647);
 
 /** 1–2000 characters after trimming; stored and returned as plain text. */
-
 export const ZMessageText = z
   .string()
   .refine(noNul, RULE_MESSAGES.nul)

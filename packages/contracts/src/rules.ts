@@ -47,8 +47,7 @@ export function checkInterest(tag: string): TChecked<string> {
 
 /** 1–3 tags; repeated tags count once, the first occurrence keeps its place. */
 export function checkInterests(tags: readonly string[]): TChecked<string[]> {
-  const bad = tags.find((tag) => !INTEREST_PATTERN.test(tag));
-  if (bad !== undefined) return broken(RULE_MESSAGES.interest);
+  if (!tags.every((tag) => checkInterest(tag).ok)) return broken(RULE_MESSAGES.interest);
   const distinct = [...new Set(tags)];
   return distinct.length >= 1 && distinct.length <= MAX_INTERESTS ? ok(distinct) : broken(RULE_MESSAGES.interests);
 }
